@@ -1,0 +1,5 @@
+"""Allow ``python -m keyscan``."""
+
+from keyscan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Detection: prefilter, regexes, entropy, checksums and filters."""

@@ -1,0 +1,72 @@
+"""Offline structure and checksum validators, named so rules can refer to them.
+
+Each takes the matched secret and returns True when its embedded checksum or
+structure is valid.  A rule with a checksum drops matches that fail it, and
+marks those that pass as checksum-verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Callable
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(number: int, width: int) -> str:
+    """``number`` in base 62 (digits, upper, lower), left-padded with '0' to ``width``."""
+    digits = []
+    while number:
+        number, rest = divmod(number, 62)
+        digits.append(BASE62[rest])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def crc32_base62_suffix(secret: str) -> bool:
+    """GitHub-style tokens (``ghp_``, ``gho_``, ``npm_`` ...): prefix_, 30 random chars, then
+    the CRC32 of those 30 chars as 6 base62 digits."""
+    _, _, body = secret.partition("_")
+    if len(body) != 36:
+        return False
+    random_part, check = body[:30], body[30:]
+    return base62(zlib.crc32(random_part.encode()), 6) == check
+
+
+def _b64decode(text: str) -> bytes | None:
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def jwt_structure(secret: str) -> bool:
+    """A JWT whose header is base64url JSON with an ``alg`` and whose payload is JSON."""
+    parts = secret.split(".")
+    if len(parts) != 3:
+        return False
+    decoded = [_b64decode(part) for part in parts[:2]]
+    try:
+        header, payload = (json.loads(d) if d is not None else None for d in decoded)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and "alg" in header and isinstance(payload, dict)
+
+
+def pypi_macaroon(secret: str) -> bool:
+    """A PyPI API token: ``pypi-`` + base64url of a macaroon whose location is pypi.org
+    (or test.pypi.org)."""
+    if not secret.startswith("pypi-"):
+        return False
+    raw = _b64decode(secret[len("pypi-") :])
+    return raw is not None and (b"pypi.org" in raw[:64])
+
+
+CHECKSUMS: dict[str, Callable[[str], bool]] = {
+    "crc32-base62": crc32_base62_suffix,
+    "jwt": jwt_structure,
+    "pypi-macaroon": pypi_macaroon,
+}

@@ -1,0 +1,54 @@
+"""Find base64-encoded text inside a chunk so secrets hidden by encoding are seen.
+
+Kubernetes ``Secret`` manifests, ``.dockerconfigjson`` and many CI files
+store credentials base64-encoded.  Only segments that decode to printable
+UTF-8 text are returned; images and binary payloads are ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+
+import regex
+
+_CANDIDATE = regex.compile(r"(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{4}){5,1024}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])")
+MAX_SEGMENTS = 500
+
+
+def decoded_segments(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, decoded text) for base64 runs that decode to printable text."""
+    if len(text) < 20:
+        return
+    count = 0
+    for match in _CANDIDATE.finditer(text):
+        value = match.group()
+        if value.isalpha() or value.isdigit() or _preceded_by_data_uri(text, match.start()):
+            continue
+        decoded = _decode(value)
+        if decoded is None:
+            continue
+        yield match.start(), match.end(), decoded
+        count += 1
+        if count >= MAX_SEGMENTS:
+            return
+
+
+def _preceded_by_data_uri(text: str, start: int) -> bool:
+    return text[max(0, start - 8) : start].endswith("base64,")
+
+
+def _decode(value: str) -> str | None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
+    if len(decoded) < 8 or printable < len(decoded) * 0.95:
+        return None
+    return decoded

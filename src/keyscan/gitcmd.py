@@ -1,0 +1,97 @@
+"""Run git safely against repositories nobody has vetted.
+
+Every invocation pins the settings through which a repository's own
+``.git/config`` could run a command (fsmonitor, pager, external diff,
+textconv, hooks, ssh, credential helpers) and never asks for a prompt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+
+from keyscan.errors import GitError
+
+SAFE_CONFIG = (
+    "core.fsmonitor=false",
+    "core.pager=cat",
+    "core.hooksPath=/dev/null",
+    "core.sshCommand=false",
+    "core.askPass=",
+    "credential.helper=",
+    "diff.external=",
+    "protocol.ext.allow=never",
+    "uploadpack.packObjectsHook=",
+    "core.alternateRefsCommand=",
+    "gc.auto=0",
+    "maintenance.auto=false",
+    "safe.directory=*",
+)
+
+
+def git_executable() -> str:
+    path = shutil.which("git")
+    if path is None:
+        raise GitError("git was not found on PATH; install git or scan with --no-git")
+    return path
+
+
+def safe_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _PASS_THROUGH}
+    env.update(
+        GIT_TERMINAL_PROMPT="0",
+        GIT_PAGER="cat",
+        PAGER="cat",
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_ATTR_NOSYSTEM="1",
+        GIT_NO_REPLACE_OBJECTS="1",
+        LC_ALL="C",
+    )
+    return env
+
+
+_PASS_THROUGH = frozenset({"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"})
+
+
+def git_command(repo: str, args: Sequence[str]) -> list[str]:
+    command = [git_executable(), "--no-pager", "-C", repo]
+    for item in SAFE_CONFIG:
+        command += ["-c", item]
+    return command + list(args)
+
+
+def run_git(repo: str, args: Sequence[str], *, check: bool = True, input_bytes: bytes | None = None) -> bytes:
+    """Run git and return stdout; a failure raises ``GitError`` with git's first error line."""
+    try:
+        completed = subprocess.run(
+            git_command(repo, args), input=input_bytes, capture_output=True, env=safe_env(), check=False
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror}") from None
+    if check and completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = next((m for m in message if m.startswith(("fatal", "error"))), message[0] if message else "")
+        raise GitError(f"git {args[0]} failed: {first or 'exit ' + str(completed.returncode)}")
+    return completed.stdout
+
+
+def popen_git(repo: str, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            git_command(repo, args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=safe_env(),
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror}") from None
+
+
+def work_tree_root(path: str) -> str | None:
+    """The top of the git work tree containing ``path``, or None when not in one."""
+    if shutil.which("git") is None:
+        return None
+    out = run_git(path, ["rev-parse", "--show-toplevel"], check=False)
+    root = out.decode("utf-8", "surrogateescape").strip()
+    return root or None

@@ -1,0 +1,69 @@
+"""Terminal decisions in one place: colour, progress bars, writing reports safely."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from typing import TextIO
+
+from tqdm import tqdm
+
+
+def use_color(flag: bool | None, stream: TextIO) -> bool:
+    """--color/--no-color wins, then NO_COLOR, then TERM=dumb, then "is it a TTY"."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def progress_enabled(quiet: bool) -> bool:
+    """A progress bar only for a person watching: not under pre-commit, CI or --quiet."""
+    if quiet or os.environ.get("PRE_COMMIT") or os.environ.get("CI"):
+        return False
+    return sys.stderr.isatty()
+
+
+def progress_bar(total: int, unit: str, enabled: bool) -> tqdm:
+    return tqdm(total=total, unit=unit, disable=not enabled, file=sys.stderr, leave=False,
+                dynamic_ncols=True, smoothing=0.1)
+
+
+def warn(message: str) -> None:
+    print(f"keyscan: {message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def report_stream(path: str | None, private: bool) -> Iterator[TextIO]:
+    """stdout, or a file written to a temporary name and renamed when complete.
+
+    ``private`` (the report holds raw secrets) creates the file with mode 0600.
+    An interrupted run leaves no half-written report behind.
+    """
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".keyscan-", suffix=".tmp", dir=directory)
+    try:
+        os.chmod(temporary, 0o600 if private else 0o644 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,137 @@
+"""Shared steps of every scan command: load rules and config, detect, suppress, report, exit."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from keyscan.config import Config, discover, env_config_path, load_config
+from keyscan.engine.detector import Detector
+from keyscan.errors import EXIT_CLEAN, EXIT_FINDINGS, IncompleteScanError
+from keyscan.model import Confidence, Finding, ScanSummary, Severity
+from keyscan.output import report_stream, warn
+from keyscan.report import REPORTERS, ReportContext
+from keyscan.rules.loader import builtin_rules_dir, load_rules
+from keyscan.rules.model import RuleSet
+from keyscan.settings import DEFAULT_MAX_FILE_SIZE, Settings, fingerprint_key_from_env
+from keyscan.suppression import IGNORE_FILE, Suppressor, read_ignore_file
+
+
+@dataclass
+class ScanOptions:
+    """Options common to ``scan`` and ``history``."""
+
+    format: str = "text"
+    output: str | None = None
+    show_secrets: bool = False
+    show_suppressed: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    color: bool | None = None
+    config_path: Path | None = None
+    rule_files: tuple[Path, ...] = ()
+    max_file_size: int | None = None
+    min_confidence: Confidence = Confidence.LOW
+    min_severity: Severity = Severity.LOW
+    jobs: int = 0
+    regex_timeout: float | None = None
+    baseline: Path | None = None
+    no_cache: bool = False
+    use_fast: bool | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Prepared:
+    rules: RuleSet
+    config: Config
+    settings: Settings
+    detector: Detector
+    ruleset_hash: str
+
+
+def resolve_config(options: ScanOptions, root: Path) -> Config:
+    path = options.config_path or env_config_path()
+    if path is None:
+        from keyscan.gitcmd import work_tree_root
+
+        top = work_tree_root(str(root if root.is_dir() else root.parent))
+        path = discover(root, Path(top) if top else root if root.is_dir() else root.parent)
+    config = load_config(path)
+    if options.verbose:
+        warn(f"config: {config.source or 'none found, using defaults'}")
+    return config
+
+
+def prepare(options: ScanOptions, root: Path) -> Prepared:
+    config = resolve_config(options, root)
+    rules = load_rules([builtin_rules_dir(), *config.extra_rule_files, *options.rule_files])
+    rules = rules.without(set(config.disabled_rules), set(config.disabled_tags))
+    if config.entropy:
+        rules = RuleSet([dataclasses.replace(r, min_entropy={**r.min_entropy, **config.entropy})
+                         if r.generic else r for r in rules])
+    settings = Settings(
+        max_file_size=options.max_file_size or config.max_file_size or DEFAULT_MAX_FILE_SIZE,
+        regex_timeout=options.regex_timeout or config.regex_timeout or 2.0,
+        fingerprint_key=fingerprint_key_from_env(),
+        min_confidence=options.min_confidence,
+        min_severity=options.min_severity,
+        jobs=options.jobs,
+    )
+    digest = hashlib.sha256()
+    for rule in rules:
+        digest.update(Path(rule.source_file).read_bytes() if Path(rule.source_file).is_file() else b"")
+        digest.update(rule.id.encode())
+    return Prepared(rules, config, settings, Detector(list(rules), settings, use_fast=options.use_fast),
+                    digest.hexdigest())
+
+
+def build_suppressor(prepared: Prepared, options: ScanOptions, repo_root: Path | None) -> Suppressor:
+    from keyscan.baseline import load_baseline_keys
+
+    ignored = read_ignore_file(repo_root / IGNORE_FILE) if repo_root is not None else set()
+    keys = load_baseline_keys(options.baseline) if options.baseline is not None else set()
+    return Suppressor(prepared.config, ignored, keys)
+
+
+def finish(
+    options: ScanOptions,
+    prepared: Prepared,
+    findings: list[Finding],
+    summary: ScanSummary,
+    suppressor: Suppressor,
+    kind: str,
+) -> int:
+    """Suppress, report and choose the exit code."""
+    reported, suppressed = suppressor.split(findings)
+    for finding in suppressed:
+        summary.suppressed[finding.suppressed_by] = summary.suppressed.get(finding.suppressed_by, 0) + 1
+    color = _color(options)
+    context = ReportContext(reported, summary, prepared.rules, options.show_secrets, color, kind,
+                            suppressed, options.show_suppressed)
+    with report_stream(options.output, private=options.show_secrets) as stream:
+        REPORTERS[options.format](context, stream)
+    if options.format != "text" and not options.quiet:
+        from keyscan.report.text import summary_lines
+
+        click.echo(summary_lines(summary, len(reported), kind), err=True)
+    if summary.incomplete:
+        raise IncompleteScanError("the scan is incomplete (see the notes above); no clean result is claimed")
+    failing = [f for f in reported if f.severity >= prepared.config.fail_min_severity
+               and f.confidence >= prepared.config.fail_min_confidence]
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _color(options: ScanOptions) -> bool:
+    from keyscan.output import use_color
+
+    if options.format != "text":
+        return False
+    if options.output not in (None, "-"):
+        return bool(options.color)
+    return use_color(options.color, sys.stdout)

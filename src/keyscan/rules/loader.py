@@ -1,0 +1,68 @@
+"""Load rule files: the built-in catalog shipped in the wheel, and user files."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from keyscan.errors import RuleError
+from keyscan.rules.model import Rule, RuleSet
+from keyscan.rules.schema import build_rule
+
+SCHEMA_TAG = "keyscan/rules/v1"
+
+
+def builtin_rules_dir() -> Path:
+    """The installed ``keyscan/_rules`` or, in a source checkout, the repository's ``rules/``."""
+    packaged = importlib.resources.files("keyscan").joinpath("_rules")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    source = Path(__file__).resolve().parents[3] / "rules"
+    if source.is_dir():
+        return source
+    raise RuleError(str(packaged), None, "rules", "built-in rule directory is missing from the install")
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    """Parse and validate one YAML rule file."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(name, None, "file", f"cannot read: {exc.__class__.__name__}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise RuleError(name, None, "yaml", f"invalid YAML{where}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
+        raise RuleError(name, None, "rules", "the file must be a mapping with a 'rules' list")
+    if document.get("schema", SCHEMA_TAG) != SCHEMA_TAG:
+        raise RuleError(name, None, "schema", f"expected {SCHEMA_TAG!r}")
+    unknown = set(document) - {"schema", "rules"}
+    if unknown:
+        raise RuleError(name, None, sorted(unknown)[0], "unknown top-level key")
+    return [build_rule(raw, name) for raw in document["rules"]]
+
+
+def load_rules(paths: Iterable[Path]) -> RuleSet:
+    """Load several files (or directories of ``*.yaml``) into one id-unique set."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        for file in files:
+            for rule in load_rule_file(file):
+                if rule.id in seen:
+                    raise RuleError(str(file), rule.id, "id", f"duplicate id (also in {seen[rule.id]})")
+                seen[rule.id] = str(file)
+                rules.append(rule)
+    return RuleSet(rules)
+
+
+def load_builtin_rules() -> RuleSet:
+    return load_rules([builtin_rules_dir()])

@@ -1,0 +1,94 @@
+"""The validated, compiled form of one rule from ``rules/*.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from keyscan.model import Confidence, Severity
+
+
+@dataclass(frozen=True)
+class Example:
+    """A positive or negative example; ``secret``/``line`` pin what must be found."""
+
+    text: str
+    secret: str | None = None
+    line: int | None = None
+    path: str = "example.txt"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Another pattern that must occur within ``within_lines`` of the match (e.g. an AWS key id)."""
+
+    pattern: regex.Pattern[str]
+    within_lines: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule.  Compiled once; shared read-only by every worker."""
+
+    id: str
+    name: str
+    provider: str
+    severity: Severity
+    confidence: Confidence
+    keywords: tuple[str, ...]
+    pattern: regex.Pattern[str] | None
+    secret_group: int | str
+    path_pattern: regex.Pattern[str] | None
+    min_entropy: dict[str, float]
+    checksum: str | None
+    filters: tuple[str, ...]
+    allow_values: tuple[regex.Pattern[str], ...]
+    allow_paths: tuple[regex.Pattern[str], ...]
+    requires: Requirement | None
+    tags: tuple[str, ...]
+    references: tuple[str, ...]
+    help: str
+    positives: tuple[Example, ...]
+    negatives: tuple[Example, ...]
+    source_file: str
+    revoke: dict[str, Any] | None = None
+    generic: bool = False
+    decode: tuple[str, ...] = ()
+    overlaps: tuple[str, ...] = ()
+    summary: str = field(default="")
+
+    @property
+    def short_help(self) -> str:
+        """First sentence of the help, for one-line hints."""
+        text = " ".join(self.help.split())
+        for marker in ("**What it is.**", "What it is."):
+            text = text.replace(marker, "")
+        text = text.strip()
+        end = text.find(". ")
+        return text if end < 0 else text[: end + 1]
+
+
+@dataclass
+class RuleSet:
+    """An ordered, id-unique collection of rules."""
+
+    rules: list[Rule]
+
+    def __post_init__(self) -> None:
+        self._by_id = {rule.id: rule for rule in self.rules}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def without(self, rule_ids: set[str], tags: set[str]) -> RuleSet:
+        return RuleSet(
+            [r for r in self.rules if r.id not in rule_ids and not (tags & set(r.tags))]
+        )

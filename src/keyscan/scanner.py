@@ -1,0 +1,122 @@
+"""Run a detector over many inputs, in parallel, with deterministic results.
+
+Work is split into batches handed to a process pool (fork: the compiled
+rules are inherited, not pickled).  Results are sorted, so the output does
+not depend on the number of workers or on the order files were listed in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from keyscan.engine.detector import Detector
+from keyscan.model import Chunk, Finding, ScanSummary
+from keyscan.sources.content import decode_text, is_binary
+from keyscan.sources.files import FileTarget, read_regular_file
+from keyscan.sources.notebooks import notebook_chunks
+
+T = TypeVar("T")
+
+_DETECTOR: Detector | None = None
+
+
+@dataclass
+class BatchResult:
+    findings: list[Finding] = field(default_factory=list)
+    summary: ScanSummary = field(default_factory=ScanSummary)
+    units: int = 0
+    bytes: int = 0
+
+
+def scan_bytes(detector: Detector, data: bytes, path: str, result: BatchResult, **chunk_args: object) -> None:
+    """Scan one file's or blob's bytes: binary and notebook handling, then the detector."""
+    summary = result.summary
+    if is_binary(data):
+        summary.skipped_binary += 1
+        result.findings.extend(detector.scan(Chunk(text="", path=path, **chunk_args)).findings)  # type: ignore[arg-type]
+        return
+    text = decode_text(data)
+    chunks = notebook_chunks(text, path, chunk_args) if path.endswith(".ipynb") else None
+    for chunk in chunks or [Chunk(text=text, path=path, **chunk_args)]:  # type: ignore[arg-type]
+        outcome = detector.scan(chunk)
+        result.findings.extend(outcome.findings)
+        for rule_id in outcome.timed_out:
+            summary.rule_timeouts.append(f"{path}: rule {rule_id} exceeded its time budget; skipped for this file")
+    summary.bytes_scanned += len(data)
+
+
+def scan_file_batch(targets: Sequence[FileTarget]) -> BatchResult:
+    """Worker entry point: read and scan a batch of files."""
+    assert _DETECTOR is not None
+    result = BatchResult()
+    max_size = _DETECTOR.settings.max_file_size
+    for target in targets:
+        data, reason = read_regular_file(target.disk_path, max_size)
+        result.units += 1
+        if data is None:
+            if reason == "too-large":
+                result.summary.skipped_too_large += 1
+                result.findings.extend(_DETECTOR.scan(Chunk(text="", path=target.display_path)).findings)
+            elif reason == "not-regular":
+                result.summary.skipped_other += 1
+                result.summary.warnings.append(f"{target.display_path}: not a regular file (FIFO or device); skipped")
+            else:
+                result.summary.skipped_other += 1
+                result.summary.warnings.append(f"{target.display_path}: {reason}")
+            continue
+        result.summary.files_scanned += 1
+        result.bytes += len(data)
+        scan_bytes(_DETECTOR, data, target.display_path, result)
+    return result
+
+
+def _init_worker(detector: Detector) -> None:
+    global _DETECTOR
+    _DETECTOR = detector
+
+
+def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def run_batches(
+    detector: Detector,
+    batches: Iterable[list[T]],
+    worker: Callable[[list[T]], BatchResult],
+    jobs: int,
+    on_progress: Callable[[BatchResult], None] | None = None,
+) -> BatchResult:
+    """Run ``worker`` over batches, in a pool when ``jobs`` > 1, and merge the results."""
+    total = BatchResult()
+
+    def absorb(part: BatchResult) -> None:
+        total.findings.extend(part.findings)
+        total.summary.merge(part.summary)
+        total.units += part.units
+        total.bytes += part.bytes
+        if on_progress is not None:
+            on_progress(part)
+
+    if jobs <= 1:
+        _init_worker(detector)
+        for batch in batches:
+            absorb(worker(batch))
+    else:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_init_worker, initargs=(detector,)) as pool:
+            for part in pool.imap_unordered(worker, batches):
+                absorb(part)
+    total.findings.sort(key=lambda f: f.sort_key())
+    return total
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,1 @@
+"""Sources turn what the user points at into chunks with provenance."""

@@ -1,0 +1,23 @@
+"""Turn raw bytes into text the detector can read, or say why not."""
+
+from __future__ import annotations
+
+import codecs
+
+BINARY_SNIFF = 8000
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL in the first 8000 bytes, as git decides; UTF-16 with a BOM is text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\x00" in data[:BINARY_SNIFF]
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-16 when a BOM says so; otherwise lenient UTF-8 (bad bytes become U+FFFD)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8", "replace")

@@ -1,0 +1,48 @@
+"""Every example of every built-in rule, each as its own test, through a single-rule detector."""
+
+from __future__ import annotations
+
+import pytest
+
+from keyscan.engine.detector import Detector
+from keyscan.model import Chunk
+from keyscan.rules import load_builtin_rules
+from keyscan.settings import Settings
+
+RULES = list(load_builtin_rules())
+POSITIVE = [(rule, ex) for rule in RULES for ex in rule.positives]
+NEGATIVE = [(rule, ex) for rule in RULES for ex in rule.negatives]
+
+
+def _ids(pairs):  # type: ignore[no-untyped-def]
+    counter: dict[str, int] = {}
+    ids = []
+    for rule, _ in pairs:
+        counter[rule.id] = counter.get(rule.id, 0) + 1
+        ids.append(f"{rule.id}-{counter[rule.id]}")
+    return ids
+
+
+@pytest.mark.parametrize(("rule", "example"), POSITIVE, ids=_ids(POSITIVE))
+def test_positive_example_is_found(rule, example) -> None:  # type: ignore[no-untyped-def]
+    detector = Detector([rule], Settings(decode_base64=False))
+    findings = detector.scan(Chunk(text=example.text, path=example.path)).findings
+    assert [f.rule_id for f in findings] == [rule.id]
+    if example.secret is not None:
+        assert findings[0].secret == example.secret
+    if example.line is not None:
+        assert findings[0].line == example.line
+
+
+@pytest.mark.parametrize(("rule", "example"), NEGATIVE, ids=_ids(NEGATIVE))
+def test_negative_example_is_not_found(rule, example) -> None:  # type: ignore[no-untyped-def]
+    detector = Detector([rule], Settings(decode_base64=False))
+    assert detector.scan(Chunk(text=example.text, path=example.path)).findings == []
+
+
+def test_catalog_ids_are_unique_and_documented() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    for rule in RULES:
+        assert rule.help and rule.references
+        assert len(rule.positives) >= 2 and len(rule.negatives) >= 2

@@ -46,3 +46,15 @@ def test_catalog_ids_are_unique_and_documented() -> None:
     for rule in RULES:
         assert rule.help and rule.references
         assert len(rule.positives) >= 2 and len(rule.negatives) >= 2
+
+
+FULL = Detector(RULES, Settings(decode_base64=False))
+
+
+@pytest.mark.parametrize(("rule", "example"), POSITIVE, ids=_ids(POSITIVE))
+def test_full_catalog_reports_the_owning_rule(rule, example) -> None:  # type: ignore[no-untyped-def]
+    """With every rule loaded, a positive example is still reported by its own rule
+    (another rule may win only if the owner declares it in ``overlaps``)."""
+    findings = FULL.scan(Chunk(text=example.text, path=example.path)).findings
+    reported = {f.rule_id for f in findings}
+    assert rule.id in reported or reported & set(rule.overlaps), (rule.id, sorted(reported))

@@ -32,13 +32,15 @@ class BatchResult:
     bytes: int = 0
 
 
-def scan_bytes(detector: Detector, data: bytes, path: str, result: BatchResult, **chunk_args: object) -> None:
-    """Scan one file's or blob's bytes: binary and notebook handling, then the detector."""
+def scan_bytes(detector: Detector, data: bytes, path: str, result: BatchResult, **chunk_args: object) -> bool:
+    """Scan one file's or blob's bytes: binary and notebook handling, then the detector.
+
+    Returns False when the content was binary (only file-name rules ran)."""
     summary = result.summary
     if is_binary(data):
         summary.skipped_binary += 1
         result.findings.extend(detector.scan(Chunk(text="", path=path, **chunk_args)).findings)  # type: ignore[arg-type]
-        return
+        return False
     text = decode_text(data)
     chunks = notebook_chunks(text, path, chunk_args) if path.endswith(".ipynb") else None
     for chunk in chunks or [Chunk(text=text, path=path, **chunk_args)]:  # type: ignore[arg-type]
@@ -47,6 +49,7 @@ def scan_bytes(detector: Detector, data: bytes, path: str, result: BatchResult, 
         for rule_id in outcome.timed_out:
             summary.rule_timeouts.append(f"{path}: rule {rule_id} exceeded its time budget; skipped for this file")
     summary.bytes_scanned += len(data)
+    return True
 
 
 def scan_file_batch(targets: Sequence[FileTarget]) -> BatchResult:
@@ -68,9 +71,9 @@ def scan_file_batch(targets: Sequence[FileTarget]) -> BatchResult:
                 result.summary.skipped_other += 1
                 result.summary.warnings.append(f"{target.display_path}: {reason}")
             continue
-        result.summary.files_scanned += 1
         result.bytes += len(data)
-        scan_bytes(_DETECTOR, data, target.display_path, result)
+        if scan_bytes(_DETECTOR, data, target.display_path, result):
+            result.summary.files_scanned += 1
     return result
 
 

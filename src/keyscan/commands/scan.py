@@ -49,8 +49,8 @@ def scan(ctx: click.Context, paths: tuple[str, ...], no_git: bool, staged: bool,
     elif targets == ["-"]:
         result = BatchResult()
         data = sys.stdin.buffer.read()
-        result.summary.files_scanned = 1
-        scan_bytes(prepared.detector, data, "<stdin>", result)
+        if scan_bytes(prepared.detector, data, "<stdin>", result):
+            result.summary.files_scanned = 1
         kind = "tree"
     else:
         result = _scan_paths(prepared, targets, not no_git, options)

@@ -14,7 +14,8 @@ from keyscan.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="keyscan")
-@click.option("--color/--no-color", "color", default=None, help="Force or forbid colour (default: auto, NO_COLOR honoured).")
+@click.option("--color/--no-color", "color", default=None,
+              help="Force or forbid colour (default: auto, NO_COLOR honoured).")
 @click.pass_context
 def cli(ctx: click.Context, color: bool | None) -> None:
     """Find leaked API keys, tokens and private keys, and help fix them."""
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - the crash handler must catch everything
+    except Exception as exc:  # the crash handler must catch everything
         from keyscan.crash import report_crash
 
         return report_crash(exc)

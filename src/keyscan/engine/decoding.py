@@ -13,7 +13,9 @@ from collections.abc import Iterator
 
 import regex
 
-_CANDIDATE = regex.compile(r"(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{4}){5,1024}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])")
+_CANDIDATE = regex.compile(
+    r"(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{4}){5,1024}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])"
+)
 MAX_SEGMENTS = 500
 
 

@@ -63,7 +63,10 @@ _LOCKFILES = frozenset(
 )
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq")
 _IDENTIFIER = re.compile(r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+|_[a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*$")
-_FILE_PATH = re.compile(r"^(?:\.{0,2}/|[A-Za-z]:\\|~/)|^[\w.-]+(?:/[\w.-]+){2,}$|\.(?:py|js|ts|json|ya?ml|txt|png|jpg|svg|html|css|md|go|rb|java|so|dll)$")
+_FILE_PATH = re.compile(
+    r"^(?:\.{0,2}/|[A-Za-z]:\\|~/)|^[\w.-]+(?:/[\w.-]+){2,}$"
+    r"|\.(?:py|js|ts|json|ya?ml|txt|png|jpg|svg|html|css|md|go|rb|java|so|dll)$"
+)
 _CSS_COLOUR = re.compile(r"^#?(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _DATA_URI = re.compile(r"data:[a-z]+/[\w.+-]+;base64,", re.IGNORECASE)
 _PROVIDER_EXAMPLES = frozenset(

@@ -77,4 +77,4 @@ class KeywordIndex:
 
 def _hyperscan_literal(keyword: str) -> bytes:
     """Escape a literal keyword for Hyperscan's PCRE syntax."""
-    return "".join(c if c.isalnum() else "\\x%02x" % ord(c) for c in keyword).encode()
+    return "".join(c if c.isalnum() else f"\\x{ord(c):02x}" for c in keyword).encode()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator
 
-import regex
-
-_CANDIDATE = regex.compile(
-    r"(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{4}){5,1024}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])"
-)
+# A base64 run that is a value: after ':', '=', or a quote.  Anchoring on those characters keeps this
+# pass fast (the engine skips ahead to them) and skips base64 inside identifiers and prose.
+_CANDIDATE = re.compile(r"[:=\"'`]\s{0,3}[\"'`]?([A-Za-z0-9+/]{20,4096}={0,2})(?![A-Za-z0-9+/=_-])")
 MAX_SEGMENTS = 500
 
 
@@ -25,13 +24,13 @@ def decoded_segments(text: str) -> Iterator[tuple[int, int, str]]:
         return
     count = 0
     for match in _CANDIDATE.finditer(text):
-        value = match.group()
-        if value.isalpha() or value.isdigit() or _preceded_by_data_uri(text, match.start()):
+        value = match.group(1)
+        if len(value) % 4 or value.isalpha() or value.isdigit() or _preceded_by_data_uri(text, match.start(1)):
             continue
         decoded = _decode(value)
         if decoded is None:
             continue
-        yield match.start(), match.end(), decoded
+        yield match.start(1), match.end(1), decoded
         count += 1
         if count >= MAX_SEGMENTS:
             return

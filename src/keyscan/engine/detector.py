@@ -103,10 +103,12 @@ class Detector:
             line, column = lines.locate(start)
             end_line, end_column = lines.locate(end)
             for finding in inner.findings:
+                inline = finding.suppressed_by or (  # an allow comment on the encoded line covers it too
+                    "inline" if allowed_inline(lines.line_text(start), finding.rule_id) else "")
                 result.findings.append(
                     finding.replace(line=line + chunk.line_offset, column=column,
                                     end_line=end_line + chunk.line_offset, end_column=end_column,
-                                    decoded_from="base64")
+                                    decoded_from="base64", suppressed_by=inline)
                 )
             result.timed_out.extend(inner.timed_out)
 

@@ -1,0 +1,673 @@
+"""Git history source: every blob reachable from the refs (or a range), scanned once.
+
+One ``git log --raw`` walk, oldest first, tells for every blob the commit and
+path that introduced it and where else it appeared; only these ids and
+metadata are held, never contents.  Contents stream through one ``git
+cat-file --batch`` process into bounded batches for the worker pool, so memory
+stays flat however long the history.  Findings are then merged per secret: the
+earliest sighting is the finding, the others become its ``occurrences``.
+
+Merges are walked with ``-c`` (combined diff): a merge shows only blobs that
+differ from every parent, i.e. the ones the merge itself created.  That keeps
+a range such as ``main..feature`` from blaming a merge of main into the
+feature for main's own changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult, Pool
+from typing import IO, Any
+
+from keyscan.engine.detector import Detector
+from keyscan.errors import GitError
+from keyscan.gitcmd import popen_git, run_git
+from keyscan.model import Chunk, Finding, Provenance, ScanSummary
+from keyscan.output import progress_bar
+from keyscan.scanner import BatchResult, scan_bytes
+from keyscan.sources.catfile import CatFile, GitObject, StderrTail
+from keyscan.sources.content import is_binary
+
+MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
+BATCH_BYTES = 4 * 1024 * 1024
+BATCH_BLOBS = 256
+SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+_GITLINK = "160000"
+_SYMLINK = "120000"
+_HEADER = b"\x01"
+_LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%s%x00"
+
+
+# -- revisions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRequest:
+    """What to walk: git log revision arguments, and the commit whose tree decides ``status``."""
+
+    repo: str
+    revisions: tuple[str, ...] = ("--all",)
+    status_ref: str = "HEAD"
+    recurse_submodules: bool = False
+    is_range: bool = False
+    prefix: str = ""  # path prefix for findings inside a submodule
+
+
+def resolve_commit(repo: str, rev: str) -> str:
+    """The full id of the commit ``rev`` names; a clear error when it names none."""
+    if not rev or rev.startswith("-") or any(c.isspace() for c in rev):
+        raise GitError(f"not a usable revision: {rev!r}")
+    out = run_git(repo, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], check=False).strip()
+    if not out:
+        raise GitError(f"unknown revision or not a commit: {rev}")
+    return out.decode("ascii")
+
+
+def request_for(repo: str, *, branch: str | None = None, range_: str | None = None, since: str | None = None,
+                new_branch: str | None = None, recurse_submodules: bool = False) -> HistoryRequest:
+    """Turn the command's selection options into git log arguments (at most one may be given)."""
+    if branch is not None:
+        tip = resolve_commit(repo, branch)
+        return HistoryRequest(repo, (tip,), tip, recurse_submodules)
+    if since is not None:
+        range_ = f"{since}..HEAD"
+    if range_ is not None:
+        base, dots, head = range_.partition("..")
+        if not dots or head.startswith(".") or not base:
+            raise GitError(f"--range wants BASE..HEAD (two dots), not {range_!r}")
+        base_id, head_id = resolve_commit(repo, base), resolve_commit(repo, head or "HEAD")
+        return HistoryRequest(repo, (head_id, f"^{base_id}"), head_id, recurse_submodules, is_range=True)
+    if new_branch is not None:
+        tip = resolve_commit(repo, new_branch)
+        return HistoryRequest(repo, (tip, "--not", *_exclusions(repo, new_branch), "--glob=refs/*"), tip,
+                              recurse_submodules, is_range=True)
+    return HistoryRequest(repo, ("--all",), "HEAD", recurse_submodules)
+
+
+def _exclusions(repo: str, ref: str) -> list[str]:
+    """``--exclude`` patterns for the pushed branch itself: local and remote-tracking copies, and the stash."""
+    full = run_git(repo, ["rev-parse", "--symbolic-full-name", ref], check=False).decode("utf-8", "replace").strip()
+    patterns = ["refs/stash"]
+    short = ""
+    if full.startswith("refs/heads/"):
+        short = full[len("refs/heads/"):]
+    elif full.startswith("refs/remotes/"):
+        short = full[len("refs/remotes/"):].partition("/")[2]
+    if short:
+        patterns += [f"refs/heads/{short}", f"refs/remotes/*/{short}"]
+    elif full.startswith("refs/"):
+        patterns.append(full)
+    return [f"--exclude={p}" for p in patterns]
+
+
+# -- repository facts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    bare: bool
+    shallow: bool
+    toplevel: str  # "" for a bare repository
+
+
+def inspect_repo(repo: str) -> RepoInfo:
+    if shutil.which("git") is None:
+        raise GitError("git was not found on PATH; scanning git history needs git installed")
+    if not os.path.isdir(repo):
+        raise GitError(f"no such directory: {repo}")
+    out = run_git(repo, ["rev-parse", "--is-bare-repository", "--is-shallow-repository"], check=False).split()
+    if len(out) != 2:
+        raise GitError(f"not a git repository: {repo}")
+    toplevel = ""
+    if out[0] != b"true":
+        toplevel = run_git(repo, ["rev-parse", "--show-toplevel"], check=False).decode(
+            "utf-8", "surrogateescape").strip()
+    return RepoInfo(bare=out[0] == b"true", shallow=out[1] == b"true", toplevel=toplevel)
+
+
+@dataclass
+class TreeListing:
+    blobs: set[str] = field(default_factory=set)
+    submodules: list[tuple[str, str]] = field(default_factory=list)  # (path, commit)
+
+
+def tree_at(repo: str, rev: str) -> TreeListing | None:
+    """Blob ids and submodules in ``rev``'s tree; None when ``rev`` names no commit (empty repository)."""
+    if not run_git(repo, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], check=False).strip():
+        return None
+    listing = TreeListing()
+    raw = run_git(repo, ["ls-tree", "-r", "-z", "--full-tree", rev])
+    for entry in raw.split(b"\0"):
+        meta, tab, path = entry.partition(b"\t")
+        if not tab:
+            continue
+        mode, kind, oid = meta.decode("ascii", "replace").split(" ")
+        if kind == "blob":
+            listing.blobs.add(oid)
+        elif kind == "commit" and mode == _GITLINK:
+            listing.submodules.append((os.fsdecode(path), oid))
+    return listing
+
+
+# -- the commit walk -----------------------------------------------------------------------
+
+
+class Sighting:
+    """Where one blob was seen: the introducing commit (index into ``Walk.commits``) and path, a
+    bounded list of later (commit, path) places, and the exact count of places."""
+
+    __slots__ = ("commit", "more", "path", "total")
+
+    def __init__(self, commit: int, path: str) -> None:
+        self.commit = commit
+        self.path = path
+        self.more: list[tuple[int, str]] | None = None
+        self.total = 1
+
+    def add(self, commit: int, path: str) -> None:
+        if path == self.path or (self.more is not None and any(p == path for _, p in self.more)):
+            return  # the same content at the same path again (a revert, a merge) is not a new place
+        self.total += 1
+        if self.more is None:
+            self.more = []
+        if len(self.more) < MAX_LOCATIONS:
+            self.more.append((commit, path))
+
+    def places(self) -> list[tuple[int, str]]:
+        return [(self.commit, self.path), *(self.more or [])]
+
+
+@dataclass
+class Walk:
+    commits: list[Provenance] = field(default_factory=list)  # walk order: parents before children
+    blobs: dict[str, Sighting] = field(default_factory=dict)  # in order of first appearance
+    touched: set[str] | None = None  # every path a commit changed, deletions included (ranges only)
+
+
+def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = False) -> Walk:
+    """One streamed ``git log --raw`` over ``revisions``: commit metadata and blob sightings."""
+    args = ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
+            "--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z", f"--format={_LOG_FORMAT}",
+            *revisions, "--"]
+    walk = Walk(touched=set() if track_paths else None)
+    proc = popen_git(repo, args)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.close()
+    errors = StderrTail(proc.stderr)
+    try:
+        _parse_log(_tokens(proc.stdout), walk)
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if code != 0:
+        raise GitError(f"git log failed: {errors.message() or 'exit ' + str(code)}")
+    return walk
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    """NUL-separated fields of a byte stream, without holding the whole stream."""
+    rest = b""
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        chunk = read(1 << 16)
+        if not chunk:
+            break
+        parts = (rest + chunk).split(b"\0")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
+    """Fields come in a fixed order, so a subject or path can never be taken for a header."""
+    current = -1
+    blobs = walk.blobs
+    for token in tokens:
+        stripped = token.lstrip(b"\n")
+        if not stripped:
+            continue
+        if stripped.startswith(_HEADER):
+            fields = [stripped[1:]] + [next(tokens, b"") for _ in range(4)]
+            sha, author, email, date, subject = (f.decode("utf-8", "replace") for f in fields)
+            walk.commits.append(Provenance(commit=sha, author=author, email=email, date=date, subject=subject))
+            current = len(walk.commits) - 1
+        elif stripped.startswith(b":"):
+            path = os.fsdecode(next(tokens, b""))
+            if walk.touched is not None:
+                walk.touched.add(path)
+            oid = _result_blob(stripped)
+            if oid is None or current < 0:
+                continue
+            sighting = blobs.get(oid)
+            if sighting is None:
+                blobs[oid] = Sighting(current, path)
+            else:
+                sighting.add(current, path)
+        else:
+            raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
+
+
+def _result_blob(raw: bytes) -> str | None:
+    """The id of the blob a raw diff line leaves in the commit, or None (deletion, submodule, symlink).
+
+    Plain lines read ``:old new oldid newid S``; combined (merge) lines have one more
+    mode and id per extra parent, and the result always comes last among each.
+    """
+    colons = len(raw) - len(raw.lstrip(b":"))
+    fields = raw[colons:].decode("ascii", "replace").split(" ")
+    parents = colons
+    if len(fields) < 2 * parents + 3:
+        return None
+    mode, oid = fields[parents], fields[2 * parents + 1]
+    if mode in (_GITLINK, _SYMLINK) or not mode.startswith("1") or set(oid) == {"0"}:
+        return None
+    return oid
+
+
+# -- streaming blobs through the worker pool -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlobJob:
+    oid: str
+    path: str
+    provenance: Provenance | None = None
+
+
+@dataclass
+class _BatchOutcome:
+    summary: ScanSummary = field(default_factory=ScanSummary)
+    per_blob: list[tuple[int, list[Finding]]] = field(default_factory=list)
+    units: int = 0
+    bytes: int = 0
+
+
+_WORKER_DETECTOR: Detector | None = None
+
+_Item = tuple[int, str, "Provenance | None", str, bytes]  # (job index, path, provenance, oid, data)
+
+
+def _init_worker(detector: Detector) -> None:
+    global _WORKER_DETECTOR
+    _WORKER_DETECTOR = detector
+
+
+def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
+    """Worker entry point: scan each blob's bytes and keep its findings apart."""
+    assert _WORKER_DETECTOR is not None
+    out = _BatchOutcome()
+    result = BatchResult(summary=out.summary)
+    for index, path, provenance, oid, data in batch:
+        before = len(result.findings)
+        scan_bytes(_WORKER_DETECTOR, data, path, result, provenance=provenance, blob_id=oid)
+        if len(result.findings) > before:
+            out.per_blob.append((index, result.findings[before:]))
+        out.units += 1
+        out.bytes += len(data)
+    return out
+
+
+class _Workers:
+    """In-process or a fork pool, with a bounded number of batches in flight (flat memory)."""
+
+    def __init__(self, detector: Detector, jobs: int, absorb: Callable[[_BatchOutcome], None]) -> None:
+        self.detector = detector
+        self.jobs = jobs
+        self.absorb = absorb
+        self._pool: Pool | None = None
+        self._inflight: deque[AsyncResult[_BatchOutcome]] = deque()
+
+    def __enter__(self) -> _Workers:
+        if self.jobs > 1:
+            context = multiprocessing.get_context("fork")
+            self._pool = context.Pool(self.jobs, initializer=_init_worker, initargs=(self.detector,))
+        else:
+            _init_worker(self.detector)
+        return self
+
+    def submit(self, batch: list[_Item]) -> None:
+        if self._pool is None:
+            self.absorb(_scan_batch(batch))
+            return
+        self._inflight.append(self._pool.apply_async(_scan_batch, (batch,)))
+        while len(self._inflight) >= 2 * self.jobs:
+            self.absorb(self._inflight.popleft().get())
+
+    def drain(self) -> None:
+        while self._inflight:
+            self.absorb(self._inflight.popleft().get())
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            if exc_info[0] is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+
+
+def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+               on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool) -> ScanSummary:
+    """Scan each blob once: sizes first (``--batch-check``), then contents through one ``--batch``.
+
+    ``on_findings(index, findings)`` receives each blob's findings by its index in ``jobs_list``.
+    """
+    summary = ScanSummary()
+    _init_worker(detector)  # the parent scans binaries itself, and serial mode scans everything here
+    wanted = _within_size(detector, repo, jobs_list, on_findings, summary)
+    if not wanted:
+        return summary
+    jobs = 1 if len(wanted) < SERIAL_BELOW else max(1, jobs)
+    bar = progress_bar(len(wanted), "blob", progress)
+    lfs = 0
+    scanned_bytes = 0
+
+    def absorb(part: _BatchOutcome) -> None:
+        nonlocal scanned_bytes
+        summary.merge(part.summary)
+        for index, findings in part.per_blob:
+            on_findings(index, findings)
+        scanned_bytes += part.bytes
+        bar.update(part.units)
+        bar.set_postfix_str(f"{scanned_bytes / 1e6:.1f} MB", refresh=False)
+
+    try:
+        # The pool forks before cat-file starts, so no worker holds the cat-file pipes.
+        with _Workers(detector, jobs, absorb) as workers, \
+                CatFile(repo, max_size=detector.settings.max_file_size) as cat:
+            batch: list[_Item] = []
+            size = 0
+            replies = cat.objects(jobs_list[i].oid for i in wanted)
+            for index, reply in zip(wanted, replies, strict=True):
+                job = jobs_list[index]
+                data = _usable(reply, job, summary)
+                if data is None:
+                    bar.update(1)
+                    continue
+                summary.blobs_scanned += 1
+                if data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024:
+                    lfs += 1
+                if is_binary(data):  # sniffed here: no point shipping a binary to a worker
+                    absorb(_scan_batch([(index, job.path, job.provenance, job.oid, data)]))
+                    continue
+                batch.append((index, job.path, job.provenance, job.oid, data))
+                size += len(data)
+                if size >= BATCH_BYTES or len(batch) >= BATCH_BLOBS:
+                    workers.submit(batch)
+                    batch, size = [], 0
+            if batch:
+                workers.submit(batch)
+            workers.drain()
+    finally:
+        bar.close()
+    if lfs:
+        summary.notes.append(f"{lfs} Git LFS pointer file(s) scanned as the small text they are; "
+                             "the large files they point to are not in git and were not scanned")
+    return summary
+
+
+def _within_size(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+                 on_findings: Callable[[int, list[Finding]], None], summary: ScanSummary) -> list[int]:
+    """Indexes of the blobs to read; the others are counted (too large, unreadable) and skipped."""
+    wanted: list[int] = []
+    max_size = detector.settings.max_file_size
+    with CatFile(repo, contents=False) as check:
+        for index, reply in enumerate(check.objects(j.oid for j in jobs_list)):
+            job = jobs_list[index]
+            if not reply.ok:
+                _unreadable(reply, job, summary)
+            elif reply.type != "blob":
+                summary.skipped_other += 1
+            elif reply.size > max_size:
+                summary.skipped_too_large += 1
+                # path-only rules (e.g. a key file's name) still apply to a file too big to read
+                found = detector.scan(Chunk(text="", path=job.path, provenance=job.provenance,
+                                            blob_id=job.oid)).findings
+                if found:
+                    on_findings(index, found)
+            else:
+                wanted.append(index)
+    return wanted
+
+
+def _usable(reply: GitObject, job: BlobJob, summary: ScanSummary) -> bytes | None:
+    if not reply.ok:
+        _unreadable(reply, job, summary)
+        return None
+    if reply.data is None:
+        summary.skipped_too_large += 1
+        return None
+    return reply.data
+
+
+def _unreadable(reply: GitObject, job: BlobJob, summary: ScanSummary) -> None:
+    where = f"{job.path}" + (f" in commit {job.provenance.commit[:12]}" if job.provenance else "")
+    why = reply.error or ("the object is missing or corrupt" if reply.type == "missing" else "unreadable")
+    summary.warnings.append(f"object {reply.oid} ({where}) could not be read: {why}")
+    summary.skipped_other += 1
+    summary.incomplete = True
+
+
+# -- merging findings per secret ------------------------------------------------------------
+
+
+class _Secret:
+    """One secret across history: the earliest sighting, later places, and the exact count."""
+
+    __slots__ = ("finding", "inline_only", "key", "others", "present", "total")
+
+    def __init__(self, finding: Finding, key: tuple[int, str, int, int]) -> None:
+        self.finding = finding
+        self.key = key
+        self.others: list[tuple[int, str, int, int]] = []
+        self.total = 0
+        self.present = False
+        self.inline_only = True
+
+    def offer(self, finding: Finding, key: tuple[int, str, int, int]) -> None:
+        if key < self.key:
+            self.other(self.key)
+            self.finding, self.key = finding, key
+        else:
+            self.other(key)
+
+    def other(self, key: tuple[int, str, int, int]) -> None:
+        self.others.append(key)
+        if len(self.others) > 2 * MAX_LOCATIONS:  # keep the earliest places, deterministically
+            self.others.sort()
+            del self.others[MAX_LOCATIONS:]
+
+
+class Aggregator:
+    """Fold per-blob findings into one finding per (rule, secret) with provenance and status."""
+
+    def __init__(self, walk: Walk, jobs_list: Sequence[BlobJob], head_blobs: set[str], prefix: str = "") -> None:
+        self.walk = walk
+        self.jobs_list = jobs_list
+        self.head_blobs = head_blobs
+        self.prefix = prefix
+        self.secrets: dict[tuple[str, str], _Secret] = {}
+
+    def add(self, index: int, findings: list[Finding]) -> None:
+        oid = self.jobs_list[index].oid
+        sighting = self.walk.blobs[oid]
+        present = oid in self.head_blobs
+        for finding in findings:
+            first = (sighting.commit, sighting.path, finding.line, finding.column)
+            entry = self.secrets.get((finding.rule_id, finding.fingerprint))
+            if entry is None:
+                entry = self.secrets[(finding.rule_id, finding.fingerprint)] = _Secret(finding, first)
+            else:
+                entry.offer(finding, first)
+            for commit, path in sighting.more or ():
+                entry.other((commit, path, finding.line, finding.column))
+            entry.total += sighting.total
+            entry.present = entry.present or present
+            entry.inline_only = entry.inline_only and finding.suppressed_by == "inline"
+
+    def findings(self, summary: ScanSummary) -> list[Finding]:
+        out = []
+        for entry in self.secrets.values():
+            keys = sorted(set(entry.others))[:MAX_LOCATIONS]
+            occurrences: list[dict[str, Any]] = [
+                {"commit": self.walk.commits[c].commit, "path": self.prefix + p, "line": line, "column": column}
+                for c, p, line, column in keys
+            ]
+            finding = entry.finding
+            more = entry.total - 1
+            if more > len(occurrences):
+                summary.notes.append(
+                    f"{self.prefix}{finding.path}:{finding.line}: {finding.rule_id} {finding.fingerprint} "
+                    f"appears in {more} other place(s); the first {len(occurrences)} are listed")
+            inline = "inline" if entry.inline_only else ""
+            out.append(finding.replace(
+                path=self.prefix + finding.path,
+                status="present" if entry.present else "removed",
+                occurrences=occurrences,
+                suppressed_by=inline if finding.suppressed_by in ("", "inline") else finding.suppressed_by,
+            ))
+        out.sort(key=lambda f: f.sort_key())
+        return out
+
+
+# -- the whole history scan ------------------------------------------------------------------
+
+
+def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, progress: bool) -> BatchResult:
+    """Walk, scan each reachable (or in-range) blob once, merge per secret, and note what was not seen."""
+    result = BatchResult()
+    summary = result.summary
+    repo = request.repo
+    label = request.prefix.rstrip("/") or "the repository"
+    info = inspect_repo(repo)
+    walk = walk_history(repo, request.revisions, track_paths=request.is_range)
+    summary.commits_scanned = len(walk.commits)
+    if info.shallow:
+        summary.notes.append(f"{label} is a shallow clone: history is cut at the shallow boundary and older "
+                             "commits were not scanned (git fetch --unshallow to scan them)")
+    if not walk.commits:
+        summary.notes.append("no commits in the range; nothing to scan" if request.is_range
+                             else f"{label} has no commits yet; nothing to scan")
+        return result
+    tree = tree_at(repo, request.status_ref)
+    if tree is None:
+        summary.notes.append(f"{request.status_ref} does not name a commit; every finding is marked 'removed'")
+        tree = TreeListing()
+    base = RangeBase()
+    if request.is_range:
+        base = range_base(repo, request.revisions, walk, summary)
+    jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit]) for oid, s in walk.blobs.items()
+                 if oid not in base.blobs]
+    aggregator = Aggregator(walk, jobs_list, tree.blobs, request.prefix)
+    summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress))
+    old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()
+    result.findings = [f for f in aggregator.findings(summary) if f.fingerprint not in old_secrets]
+    if tree.submodules:
+        _submodules(detector, request, info, tree, result, jobs=jobs, progress=progress)
+    result.findings.sort(key=lambda f: f.sort_key())
+    return result
+
+
+# -- what a range starts from ----------------------------------------------------------------
+
+MAX_BOUNDARY_TREES = 50
+
+
+@dataclass
+class RangeBase:
+    """The content a range starts from, read from the trees of its boundary commits.
+
+    ``blobs``: every blob id in those trees (a rename, copy or revert in the range
+    re-adds one of them and introduces nothing).  ``versions``: the base blob(s)
+    at each path the range touches, whose secrets were there before the range.
+    """
+
+    blobs: set[str] = field(default_factory=set)
+    versions: dict[str, str] = field(default_factory=dict)  # blob id -> path
+
+
+def range_base(repo: str, revisions: Sequence[str], walk: Walk, summary: ScanSummary) -> RangeBase:
+    out = run_git(repo, ["rev-list", "--boundary", *revisions, "--"]).decode("ascii", "replace")
+    boundary = [line[1:] for line in out.split() if line.startswith("-")]
+    if len(boundary) > MAX_BOUNDARY_TREES:
+        summary.notes.append(f"the range starts from {len(boundary)} commits; only the first "
+                             f"{MAX_BOUNDARY_TREES} were used to tell old secrets from new ones")
+        boundary = boundary[:MAX_BOUNDARY_TREES]
+    touched = walk.touched or set()
+    base = RangeBase()
+    for commit in boundary:
+        raw = run_git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit])
+        for entry in raw.split(b"\0"):
+            meta, tab, name = entry.partition(b"\t")
+            if not tab:
+                continue
+            mode, kind, oid = meta.decode("ascii", "replace").split(" ")
+            if kind != "blob" or mode == _SYMLINK:
+                continue
+            base.blobs.add(oid)
+            path = os.fsdecode(name)
+            if path in touched:
+                base.versions.setdefault(oid, path)
+    skipped = sum(1 for oid in walk.blobs if oid in base.blobs)
+    if skipped:
+        summary.notes.append(f"{skipped} blob(s) the range only moved, copied or restored from its base "
+                             "were not reported again")
+    return base
+
+
+def _base_fingerprints(detector: Detector, repo: str, base: RangeBase, summary: ScanSummary,
+                       *, jobs: int) -> set[str]:
+    """Fingerprints of the secrets already in the base versions of the files the range touched."""
+    jobs_list = [BlobJob(oid, path) for oid, path in base.versions.items()]
+    found: set[str] = set()
+
+    def collect(_index: int, findings: list[Finding]) -> None:
+        found.update(f.fingerprint for f in findings)
+
+    part = scan_blobs(detector, repo, jobs_list, collect, jobs=jobs, progress=False)
+    summary.warnings.extend(part.warnings)
+    summary.incomplete = summary.incomplete or part.incomplete
+    return found
+
+
+def _submodules(detector: Detector, request: HistoryRequest, info: RepoInfo, tree: TreeListing,
+                result: BatchResult, *, jobs: int, progress: bool) -> None:
+    names = ", ".join(request.prefix + path for path, _ in tree.submodules)
+    if not request.recurse_submodules:
+        result.summary.notes.append(f"submodule(s) not scanned (use --recurse-submodules): {names}")
+        return
+    if request.is_range:
+        result.summary.notes.append(f"submodule(s) not entered for a range scan: {names}")
+        return
+    for path, _commit in tree.submodules:
+        directory = os.path.join(info.toplevel, path) if info.toplevel else ""
+        shown = request.prefix + path
+        if not directory or not _is_own_repo(directory):
+            result.summary.notes.append(f"submodule {shown} is not checked out; not scanned")
+            continue
+        inner = scan_history(detector, HistoryRequest(directory, recurse_submodules=True, prefix=shown + "/"),
+                             jobs=jobs, progress=progress)
+        result.findings.extend(inner.findings)
+        result.summary.merge(inner.summary)
+        result.summary.notes.append(f"submodule {shown} scanned ({inner.summary.commits_scanned} commit(s))")
+
+
+def _is_own_repo(directory: str) -> bool:
+    """True when ``directory`` is the top of its own work tree (a checked-out submodule)."""
+    if not os.path.isdir(directory):
+        return False
+    top = run_git(directory, ["rev-parse", "--show-toplevel"], check=False).decode("utf-8", "surrogateescape")
+    with contextlib.suppress(OSError):
+        return os.path.samefile(top.strip(), directory)
+    return False

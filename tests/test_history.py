@@ -1,0 +1,311 @@
+"""``keyscan history`` over scripted repositories: exact provenance, status, dedupe, and ranges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keyscan.sources import catfile
+from keyscan.sources.history import walk_history
+from tests.clirun import run_cli
+from tests.gitrepo import ALICE, BOB, GitRepo
+from tests.tokens import github_token
+
+RULE = "github-pat-classic"
+
+
+def _column(text: str, token: str) -> int:
+    line = next(line for line in text.splitlines() if token in line)
+    return line.index(token) + 1
+
+
+def history_json(*args: str) -> tuple[int, dict[str, Any]]:
+    result = run_cli("history", *args, "-f", "json", "--show-secrets", "--pure", "-q")
+    assert "Traceback" not in result.stderr
+    return result.code, json.loads(result.stdout)
+
+
+def by_secret(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    findings = [f for f in report["findings"] if f["rule_id"] == RULE]
+    secrets = [f["secret"] for f in findings]
+    assert len(secrets) == len(set(secrets)), "one secret must be one finding"
+    return {f["secret"]: f for f in findings}
+
+
+class Story:
+    """A history with branches, a merge, an evil merge, a rename, a deletion, a tag and a remote ref."""
+
+    def __init__(self, root: Path) -> None:
+        self.repo = repo = GitRepo(root / "story")
+        self.t = {name: github_token() for name in "ABDEFGH"}
+        t = self.t
+        self.config1 = f'DEBUG = True\nNAME = "app"\nTOKEN = "{t["A"]}"\n'
+        self.settings1 = f"X=1\nGITHUB_TOKEN={t['B']}\n"
+        self.settings2 = f"X=2\nY=3\nGITHUB_TOKEN={t['B']}\n"
+        self.values = f'github:\n  token: "{t["B"]}"\n'
+        self.old = f"legacy notes\nkey {t['D']}\n"
+        self.feature = f'def f():\n    return "{t["E"]}"\n'
+        self.merged = f"TOKEN={t['G']}\n"
+        self.vendor = f"key={t['F']}\n"
+        self.wip = f"\n\n  wip = '{t['H']}'\n"
+        self.c1 = repo.commit("initial", {"README.md": "hello\n", "config.py": self.config1})
+        self.c2 = repo.commit("add settings", {"settings.env": self.settings1, "notes/old.txt": self.old})
+        self.c3 = repo.commit("read the token from the environment", {
+            "config.py": 'DEBUG = True\nNAME = "app"\nTOKEN = os.environ["TOKEN"]\n',
+            "settings.env": self.settings2}, author=BOB)
+        self.c4 = repo.commit("deploy values", {"deploy/values.yaml": self.values})
+        self.c5 = repo.commit("drop old notes", {"notes/old.txt": None})
+        repo.git("mv", "settings.env", "conf.env")
+        self.c6 = repo.commit("rename settings")
+        repo.checkout("-b", "feature")
+        self.f1 = repo.commit("feature work", {"feature.py": self.feature}, author=BOB)
+        repo.checkout("main")
+        self.c7 = repo.commit("main moves on", {"README.md": "hello again\n"})
+        self.m1 = repo.merge("feature", "Merge branch 'feature'")
+        repo.checkout("-b", "side")
+        self.s1 = repo.commit("side work", {"side.txt": "side\n"})
+        repo.checkout("main")
+        self.c8 = repo.commit("other work", {"other.txt": "other\n"})
+        self.m2 = repo.merge("side", "Merge branch 'side'", resolve={"merged.cfg": self.merged})
+        # a commit reachable only from a tag
+        repo.checkout("--orphan", "vendor")
+        repo.git("rm", "-rfq", ".")
+        self.t1 = repo.commit("vendor drop", {"vendor.txt": self.vendor})
+        repo.git("tag", "-a", "-m", "old vendor drop", "vendor-2019")
+        # a commit reachable only from a remote-tracking ref
+        repo.checkout("-b", "wip", "main")
+        self.w1 = repo.commit("wip", {"wip.txt": self.wip}, author=BOB)
+        repo.git("update-ref", "refs/remotes/origin/wip", self.w1)
+        repo.checkout("main")
+        repo.git("branch", "-D", "vendor", "wip")
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
+    return Story(tmp_path_factory.mktemp("history"))
+
+
+@pytest.fixture(scope="module")
+def story_report(story: Story) -> tuple[int, dict[str, Any]]:
+    return history_json(str(story.repo.path), "-j", "1")
+
+
+def test_every_secret_is_found_once_with_its_introducing_commit(story: Story, story_report) -> None:  # type: ignore[no-untyped-def]
+    code, report = story_report
+    assert code == 1
+    found = by_secret(report)
+    assert set(found) == set(story.t.values())
+    t = story.t
+    expected = {
+        # secret: (commit, path, line, column, status, author, subject)
+        t["A"]: (story.c1, "config.py", 3, _column(story.config1, t["A"]), "removed", ALICE, "initial"),
+        t["B"]: (story.c2, "settings.env", 2, _column(story.settings1, t["B"]), "present", ALICE, "add settings"),
+        t["D"]: (story.c2, "notes/old.txt", 2, 5, "removed", ALICE, "add settings"),
+        t["E"]: (story.f1, "feature.py", 2, _column(story.feature, t["E"]), "present", BOB, "feature work"),
+        t["G"]: (story.m2, "merged.cfg", 1, 7, "present", ALICE, "Merge branch 'side'"),
+        t["F"]: (story.t1, "vendor.txt", 1, 5, "removed", ALICE, "vendor drop"),
+        t["H"]: (story.w1, "wip.txt", 3, _column(story.wip, t["H"]), "removed", BOB, "wip"),
+    }
+    for secret, (commit, path, line, column, status, author, subject) in expected.items():
+        finding = found[secret]
+        got = (finding["commit"], finding["path"], finding["line"], finding["column"], finding["status"],
+               (finding["author"], finding["email"]), finding["subject"])
+        assert got == (commit, path, line, column, status, author, subject), secret[-4:]
+        assert finding["date"].startswith("2024-01-01T00:")
+
+
+def test_dates_follow_the_commit_order(story: Story, story_report) -> None:  # type: ignore[no-untyped-def]
+    found = by_secret(story_report[1])
+    assert found[story.t["A"]]["date"] == "2024-01-01T00:00:01+00:00"
+    assert found[story.t["A"]]["date"] < found[story.t["B"]]["date"] < found[story.t["G"]]["date"]
+
+
+def test_same_secret_in_edits_renames_and_another_file_is_one_finding_with_occurrences(
+        story: Story, story_report) -> None:  # type: ignore[no-untyped-def]
+    finding = by_secret(story_report[1])[story.t["B"]]
+    column2 = _column(story.settings2, story.t["B"])
+    assert finding["occurrences"] == [
+        {"commit": story.c3, "path": "settings.env", "line": 3, "column": column2},
+        {"commit": story.c4, "path": "deploy/values.yaml", "line": 2, "column": _column(story.values, story.t["B"])},
+        {"commit": story.c6, "path": "conf.env", "line": 3, "column": column2},
+    ]
+    assert by_secret(story_report[1])[story.t["A"]]["occurrences"] == []
+
+
+def test_summary_counts_commits_and_blobs(story: Story, story_report) -> None:  # type: ignore[no-untyped-def]
+    summary = story_report[1]["summary"]
+    commits = int(story.repo.git("rev-list", "--all", "--count"))
+    assert summary["commits_scanned"] == commits == 14
+    blobs = set(story.repo.git("rev-list", "--all", "--objects").split("\n"))
+    listed = story.repo.git("cat-file", "--batch-check", "--batch-all-objects")
+    all_blobs = {line.split()[0] for line in listed.splitlines() if line.split()[1] == "blob"}
+    reachable = {line.split()[0] for line in blobs} & all_blobs
+    assert summary["blobs_scanned"] == len(reachable)
+    assert summary["complete"] is True
+
+
+def test_parallel_workers_give_the_same_report(story: Story, story_report, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from keyscan.sources import history
+
+    monkeypatch.setattr(history, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(history, "BATCH_BLOBS", 2)
+    code, report = history_json(str(story.repo.path), "-j", "2")
+    assert code == story_report[0]
+    assert report["findings"] == story_report[1]["findings"]
+
+
+def test_branch_limits_the_walk_and_status_follows_that_branch(story: Story) -> None:
+    code, report = history_json(str(story.repo.path), "--branch", "feature")
+    assert code == 1
+    found = by_secret(report)
+    # feature branched at c6: A, B and D are in its history; E is its own; nothing from later main
+    assert set(found) == {story.t[k] for k in "ABDE"}
+    assert found[story.t["E"]]["status"] == "present"
+    assert found[story.t["D"]]["status"] == "removed"
+    assert report["summary"]["commits_scanned"] == 7
+
+
+def test_one_cat_file_process_streams_every_blob(story: Story, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    started: list[list[str]] = []
+    real = catfile.popen_git
+
+    def counting(repo, args):  # type: ignore[no-untyped-def]
+        started.append(list(args))
+        return real(repo, args)
+
+    monkeypatch.setattr(catfile, "popen_git", counting)
+    code, report = history_json(str(story.repo.path), "-j", "1")
+    assert code == 1
+    assert report["summary"]["blobs_scanned"] > 10
+    assert sorted(a[1] for a in started) == ["--batch", "--batch-check"]
+
+
+def test_the_walk_sees_merge_created_blobs_and_root_files(story: Story) -> None:
+    walk = walk_history(str(story.repo.path), ["--all"])
+    order = [c.commit for c in walk.commits]
+    assert order.index(story.c1) < order.index(story.c2) < order.index(story.m1)
+    assert order.index(story.f1) < order.index(story.m1)
+    paths = {s.path for s in walk.blobs.values()}
+    assert {"README.md", "config.py", "merged.cfg", "vendor.txt"} <= paths
+    merged = next(s for s in walk.blobs.values() if s.path == "merged.cfg")
+    assert walk.commits[merged.commit].commit == story.m2
+
+
+# -- ranges ---------------------------------------------------------------------------------
+
+
+class PullRequest:
+    """main with old secrets; a PR branch that adds two, merges main, renames and edits old files."""
+
+    def __init__(self, root: Path) -> None:
+        self.repo = repo = GitRepo(root / "pr")
+        self.t = {name: github_token() for name in ("old", "main_later", "pr1", "pr2", "in_merge")}
+        t = self.t
+        self.b1 = repo.commit("base", {"app.py": f"A = 1\nKEY = '{t['old']}'\n", "lib.py": "x = 1\n"})
+        self.base = repo.commit("base 2", {"docs.md": "docs\n"})
+        repo.checkout("-b", "pr")
+        self.pr_text1 = f"import os\nTOKEN = '{t['pr1']}'\n"
+        self.p1 = repo.commit("pr: add client", {"client.py": self.pr_text1}, author=BOB)
+        repo.checkout("main")
+        self.main_text = f"LATER = '{t['main_later']}'\n"
+        self.main2 = repo.commit("main: later work", {"later.py": self.main_text})
+        repo.checkout("pr")
+        self.pm = repo.merge("main", "Merge main into pr", author=BOB)
+        repo.git("mv", "app.py", "application.py")  # a rename that carries the old secret along
+        self.p2 = repo.commit("pr: rename app", author=BOB)
+        self.pr_text2 = self.pr_text1 + f"OTHER = '{t['pr2']}'\n"
+        self.p3 = repo.commit("pr: second token; edit a file holding an old secret", {
+            "client.py": self.pr_text2,
+            "application.py": f"A = 2\nKEY = '{t['old']}'\n"}, author=BOB)
+        repo.checkout("-b", "pr2")
+        self.evil = repo.merge("main", "Merge main again", author=BOB,
+                               resolve={"later.py": self.main_text + f"MORE = '{t['in_merge']}'\n"})
+        repo.checkout("pr")
+        repo.checkout("main")
+
+
+@pytest.fixture(scope="module")
+def pull_request(tmp_path_factory: pytest.TempPathFactory) -> PullRequest:
+    return PullRequest(tmp_path_factory.mktemp("range"))
+
+
+def test_range_reports_only_what_the_range_added(pull_request: PullRequest) -> None:
+    pr, t = pull_request, pull_request.t
+    code, report = history_json(str(pr.repo.path), "--range", "main..pr")
+    assert code == 1
+    found = by_secret(report)
+    assert set(found) == {t["pr1"], t["pr2"]}
+    first = found[t["pr1"]]
+    assert (first["commit"], first["path"], first["line"], first["column"]) == (pr.p1, "client.py", 2, 10)
+    assert first["occurrences"] == [{"commit": pr.p3, "path": "client.py", "line": 2, "column": 10}]
+    second = found[t["pr2"]]
+    assert (second["commit"], second["path"], second["line"]) == (pr.p3, "client.py", 3)
+    # status is relative to the tip of the range (pr), not the checked-out main
+    assert first["status"] == second["status"] == "present"
+    assert report["summary"]["commits_scanned"] == 4
+
+
+def test_range_from_an_older_base_includes_the_merged_main_commits(pull_request: PullRequest) -> None:
+    pr, t = pull_request, pull_request.t
+    code, report = history_json(str(pr.repo.path), "--range", f"{pr.base}..pr")
+    assert code == 1
+    assert set(by_secret(report)) == {t["pr1"], t["pr2"], t["main_later"]}
+
+
+def test_a_merge_that_adds_content_is_blamed_in_a_range(pull_request: PullRequest) -> None:
+    pr, t = pull_request, pull_request.t
+    code, report = history_json(str(pr.repo.path), "--range", "pr..pr2")
+    assert code == 1
+    found = by_secret(report)
+    assert set(found) == {t["in_merge"]}
+    assert (found[t["in_merge"]]["commit"], found[t["in_merge"]]["path"]) == (pr.evil, "later.py")
+
+
+def test_since_scans_from_a_ref_to_head(pull_request: PullRequest) -> None:
+    pr = pull_request
+    pr.repo.checkout("pr")
+    try:
+        code, report = history_json(str(pr.repo.path), "--since", "main")
+    finally:
+        pr.repo.checkout("main")
+    assert code == 1
+    assert set(by_secret(report)) == {pr.t["pr1"], pr.t["pr2"]}
+
+
+def test_new_branch_scans_commits_no_other_ref_has(pull_request: PullRequest) -> None:
+    pr = pull_request
+    pr.repo.git("update-ref", "refs/remotes/origin/pr", pr.p3)  # the pushed branch's own remote copy
+    pr.repo.checkout("pr")  # HEAD on the branch itself must not hide it
+    try:
+        code, report = history_json(str(pr.repo.path), "--new-branch", "pr")
+    finally:
+        pr.repo.checkout("main")
+        pr.repo.git("update-ref", "-d", "refs/remotes/origin/pr")
+    # pr2 contains all of pr, so only a branch that nothing else contains has new commits
+    assert (code, by_secret(report)) == (0, {})
+    code, report = history_json(str(pr.repo.path), "--new-branch", "pr2")
+    assert code == 1
+    assert set(by_secret(report)) == {pr.t["in_merge"]}
+
+
+def test_empty_range_is_clean_with_a_note(pull_request: PullRequest) -> None:
+    code, report = history_json(str(pull_request.repo.path), "--range", "main..main")
+    assert code == 0
+    assert report["findings"] == []
+    assert any("no commits in the range" in n for n in report["summary"]["notes"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--range", "main"), "BASE..HEAD"),
+    (("--range", "main..nosuchref"), "unknown revision"),
+    (("--branch", "--all"), "not a usable revision"),
+    (("--branch", "main", "--since", "main"), "cannot be combined"),
+])
+def test_bad_selections_are_one_clear_error(pull_request: PullRequest, args, message) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("history", str(pull_request.repo.path), *args, "--pure", "-q")
+    assert result.code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -14,6 +14,7 @@ from keyscan.engine.checksums import CHECKSUMS
 from keyscan.engine.filters import FILTERS
 from keyscan.errors import RuleError
 from keyscan.model import Confidence, Severity
+from keyscan.revoke.names import check_revoke_block
 from keyscan.rules.model import Example, Requirement, Rule
 
 ID_PATTERN = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -116,8 +117,9 @@ def build_rule(raw: Any, path: str) -> Rule:
     if not isinstance(generic, bool):
         raise check.fail("generic", "must be true or false")
     revoke = raw.get("revoke")
-    if revoke is not None and (not isinstance(revoke, dict) or not isinstance(revoke.get("hook"), str)):
-        raise check.fail("revoke", "must be a mapping with a 'hook' name")
+    problem = check_revoke_block(revoke) if revoke is not None else None
+    if problem:
+        raise check.fail("revoke", problem)
     positives, negatives = _examples(check, keywords)
     return Rule(
         id=rule_id,

@@ -75,6 +75,10 @@ def load_config(path: Path | None) -> Config:
     """Parse and validate; any problem is one ``ConfigError`` line naming the key."""
     if path is None:
         return Config()
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    if not path.is_file():
+        raise ConfigError(f"{path}: config path is not a file")
     raw = _read(path)
     if raw is None:
         return Config(source=str(path))
@@ -88,11 +92,15 @@ def _read(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.__class__.__name__}") from None
-    if path.name == "pyproject.toml":
+    if path.suffix == ".toml":
         try:
-            return tomllib.loads(text).get("tool", {}).get("keyscan", {})
+            document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+            raise ConfigError(f"{path}: invalid TOML: {' '.join(str(exc).split())}") from None
+        if path.name != "pyproject.toml":
+            return document
+        tool = document.get("tool", {})
+        return tool.get("keyscan", {}) if isinstance(tool, dict) else {}
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -105,7 +113,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{path}: key '{key}': {problem}")
 
-    unknown = sorted(set(raw) - TOP_KEYS)
+    unknown = sorted(str(k) for k in set(raw) - TOP_KEYS)
     if unknown:
         raise fail(unknown[0], f"unknown key (known: {', '.join(sorted(TOP_KEYS))})")
     rules = _mapping(raw.get("rules", {}), "rules", {"disable", "disable_tags", "extra"}, fail)
@@ -122,7 +130,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         source=str(path),
         disabled_rules=frozenset(_strings(rules.get("disable", []), "rules.disable", fail)),
         disabled_tags=frozenset(_strings(rules.get("disable_tags", []), "rules.disable_tags", fail)),
-        extra_rule_files=tuple(base / p for p in _strings(rules.get("extra", []), "rules.extra", fail)),
+        extra_rule_files=_rule_files(rules.get("extra", []), base, fail),
         allow_paths=tuple(_strings(allow.get("paths", []), "allow.paths", fail)),
         allow_values=tuple(values),
         max_file_size=_size(raw["max_file_size"], fail) if "max_file_size" in raw else None,
@@ -134,15 +142,43 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
 
 
 def _mapping(value: Any, key: str, allowed: set[str], fail: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
     if not isinstance(value, dict):
         raise fail(key, "must be a mapping")
-    unknown = sorted(set(value) - allowed)
+    unknown = sorted(str(k) for k in set(value) - allowed)
     if unknown:
         raise fail(f"{key}.{unknown[0]}", f"unknown key (known: {', '.join(sorted(allowed))})")
     return value
 
 
+def _rule_files(value: Any, base: Path, fail: Any) -> tuple[Path, ...]:
+    """Custom rule files or directories, relative to the config file; a missing one is an error."""
+    files = []
+    for item in _strings(value, "rules.extra", fail):
+        path = base / item
+        if not path.exists():
+            raise fail("rules.extra", f"{item!r} does not exist (paths are relative to the config file)")
+        files.append(path)
+    return tuple(files)
+
+
+def check_rule_references(config: Config, rule_ids: set[str], tags: set[str]) -> None:
+    """``rules.disable`` and ``rules.disable_tags`` must name existing rules and tags: a typo must not
+    leave a rule silently enabled."""
+    where = config.source or "config"
+    for rule_id in sorted(config.disabled_rules):
+        if rule_id not in rule_ids:
+            raise ConfigError(f"{where}: key 'rules.disable': no rule with id {rule_id!r} "
+                              "(see 'keyscan rules list')")
+    for tag in sorted(config.disabled_tags):
+        if tag not in tags:
+            raise ConfigError(f"{where}: key 'rules.disable_tags': no rule has the tag {tag!r}")
+
+
 def _strings(value: Any, key: str, fail: Any) -> list[str]:
+    if value is None:
+        return []
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise fail(key, "must be a list of non-empty strings")
     return value
@@ -154,7 +190,8 @@ def parse_size(value: Any) -> int | None:
     if isinstance(value, str):
         match = regex.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
         if match and match.group(2).lower() in {**_SIZE_UNITS, "": 1}:
-            return int(float(match.group(1)) * _SIZE_UNITS.get(match.group(2).lower(), 1))
+            size = int(float(match.group(1)) * _SIZE_UNITS.get(match.group(2).lower(), 1))
+            return size if size > 0 else None
     return None
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from keyscan.config import Config, discover, env_config_path, load_config
+from keyscan.config import Config, check_rule_references, discover, env_config_path, load_config
 from keyscan.engine.detector import Detector
 from keyscan.errors import EXIT_CLEAN, EXIT_FINDINGS, IncompleteScanError
 from keyscan.model import Confidence, Finding, ScanSummary, Severity
@@ -19,7 +22,7 @@ from keyscan.report import REPORTERS, ReportContext
 from keyscan.rules.loader import builtin_rules_dir, load_rules
 from keyscan.rules.model import RuleSet
 from keyscan.settings import DEFAULT_MAX_FILE_SIZE, Settings, fingerprint_key_from_env
-from keyscan.suppression import IGNORE_FILE, Suppressor, read_ignore_file
+from keyscan.suppression import IGNORE_FILE, IgnoreFile, Suppressor, read_ignore_file
 
 
 @dataclass
@@ -71,6 +74,7 @@ def resolve_config(options: ScanOptions, root: Path) -> Config:
 def prepare(options: ScanOptions, root: Path) -> Prepared:
     config = resolve_config(options, root)
     rules = load_rules([builtin_rules_dir(), *config.extra_rule_files, *options.rule_files])
+    check_rule_references(config, {r.id for r in rules}, {t for r in rules for t in r.tags})
     rules = rules.without(set(config.disabled_rules), set(config.disabled_tags))
     if config.entropy:
         rules = RuleSet([dataclasses.replace(r, min_entropy={**r.min_entropy, **config.entropy})
@@ -92,11 +96,47 @@ def prepare(options: ScanOptions, root: Path) -> Prepared:
 
 
 def build_suppressor(prepared: Prepared, options: ScanOptions, repo_root: Path | None) -> Suppressor:
-    from keyscan.baseline import load_baseline_keys
+    """Config allowlists, ``.keyscanignore`` at ``repo_root`` and ``--baseline``; paths are matched
+    relative to ``repo_root``.  A baseline made with another fingerprint key is warned about."""
+    from keyscan.baseline import load_baseline
 
-    ignored = read_ignore_file(repo_root / IGNORE_FILE) if repo_root is not None else set()
-    keys = load_baseline_keys(options.baseline) if options.baseline is not None else set()
-    return Suppressor(prepared.config, ignored, keys)
+    ignore = read_ignore_file(repo_root / IGNORE_FILE) if repo_root is not None else IgnoreFile()
+    notes = list(ignore.notes)
+    keys: frozenset[tuple[str, str, str]] = frozenset()
+    if options.baseline is not None:
+        baseline = load_baseline(options.baseline)
+        keys = baseline.keys()
+        mismatch = baseline.key_mismatch(prepared.settings.fingerprint_key, options.baseline)
+        if mismatch:
+            warn(f"warning: {mismatch}")
+            notes.append(mismatch)
+    return Suppressor(prepared.config, ignore.fingerprints, keys, repo_root, notes)
+
+
+@dataclass
+class CapturedScan:
+    """What one scan command found, taken instead of a report (see ``capture_scans``)."""
+
+    reported: list[Finding]
+    suppressed: list[Finding]
+    summary: ScanSummary
+    root: Path | None
+    kind: str
+
+
+_CAPTURE: ContextVar[list[CapturedScan] | None] = ContextVar("keyscan_capture", default=None)
+
+
+@contextlib.contextmanager
+def capture_scans() -> Iterator[list[CapturedScan]]:
+    """Run ``scan`` or ``history`` for their findings instead of a report (``keyscan baseline``), so a
+    baseline holds exactly what the same scan would report."""
+    captured: list[CapturedScan] = []
+    token = _CAPTURE.set(captured)
+    try:
+        yield captured
+    finally:
+        _CAPTURE.reset(token)
 
 
 def finish(
@@ -109,8 +149,17 @@ def finish(
 ) -> int:
     """Suppress, report and choose the exit code."""
     reported, suppressed = suppressor.split(findings)
+    summary.notes.extend(suppressor.notes)
     for finding in suppressed:
         summary.suppressed[finding.suppressed_by] = summary.suppressed.get(finding.suppressed_by, 0) + 1
+    captured = _CAPTURE.get()
+    if captured is not None:
+        if summary.incomplete:
+            for note in summary.notes + summary.warnings:
+                warn(f"note: {note}")
+            raise IncompleteScanError("the scan is incomplete (see the notes above); nothing was written")
+        captured.append(CapturedScan(reported, suppressed, summary, suppressor.root, kind))
+        return EXIT_CLEAN
     color = _color(options)
     context = ReportContext(reported, summary, prepared.rules, options.show_secrets, color, kind,
                             suppressed, options.show_suppressed)

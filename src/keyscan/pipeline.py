@@ -169,6 +169,10 @@ def finish(
         from keyscan.report.text import summary_lines
 
         click.echo(summary_lines(summary, len(reported), kind), err=True)
+    if options.extra.get("revoke"):
+        from keyscan.revoke.flow import offer_after_scan
+
+        offer_after_scan(reported, prepared.rules)
     if summary.incomplete:
         raise IncompleteScanError("the scan is incomplete (see the notes above); no clean result is claimed")
     failing = [f for f in reported if f.severity >= prepared.config.fail_min_severity

@@ -57,6 +57,8 @@ def scan_options(function: Callable[..., Any]) -> Callable[..., Any]:
                      help="Report only findings not in this baseline file."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the scan cache."),
         click.option("--pure", is_flag=True, help="Do not use the optional fast matcher even if installed."),
+        click.option("--revoke", is_flag=True,
+                     help="Then show the revocation plan for the findings (stderr); on a terminal, offer to run it."),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)

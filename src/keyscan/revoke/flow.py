@@ -54,7 +54,7 @@ def make_context(options: FlowOptions, limiter: RateLimiter | None = None) -> Co
 
 
 def run_flow(credentials: Sequence[Credential], rules: RuleSet, options: FlowOptions, echo: Echo,
-             confirm: Confirm | None = None, ctx: Context | None = None) -> int:
+             confirm: Confirm | None = None, ctx: Context | None = None, closing: str = "") -> int:
     ctx = ctx or make_context(options)
     entries = build_plan(credentials, rules, ctx, options.only_rules, options.only_fingerprints)
     if not entries:
@@ -63,8 +63,8 @@ def run_flow(credentials: Sequence[Credential], rules: RuleSet, options: FlowOpt
     render_plan(entries, echo, options.execute)
     if not options.execute:
         echo("")
-        echo("Review the plan, then run again with --execute to act on it"
-             + (" (--validate takes effect with --execute)." if options.validate else "."))
+        echo(closing or ("Review the plan, then run again with --execute to act on it"
+                         + (" (--validate takes effect with --execute)." if options.validate else ".")))
         return EXIT_CLEAN
     if not options.interactive and not options.assume_yes:
         raise KeyscanError("refusing to revoke without confirmation: not an interactive terminal; "
@@ -104,10 +104,10 @@ def offer_after_scan(findings: Sequence[Finding], rules: RuleSet) -> None:
         echo("keyscan: --revoke: no findings to revoke")
         return
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
-    run_flow(credentials, rules, FlowOptions(), echo)
+    run_flow(credentials, rules, FlowOptions(), echo,
+             closing="To act on it: keyscan scan -f json --show-secrets -o report.json, then "
+                     "keyscan revoke --from report.json --execute")
     if not interactive:
-        echo("To act on it: keyscan scan -f json --show-secrets -o report.json, then "
-             "keyscan revoke --from report.json --execute")
         return
     if click.confirm("Go through these credentials one by one now?", default=False, err=True):
         run_flow(credentials, rules, FlowOptions(execute=True, interactive=True), echo)

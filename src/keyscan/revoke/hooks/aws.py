@@ -84,6 +84,12 @@ class AwsHook(Hook):
         )
 
     def _client(self, ctx: Context) -> Any:
+        """One IAM client per run (building one loads the service model, which is slow)."""
+        if "aws-client" not in ctx.extra:
+            ctx.extra["aws-client"] = self._new_client(ctx)
+        return ctx.extra["aws-client"]
+
+    def _new_client(self, ctx: Context) -> Any:
         botocore = _botocore()
         base = ctx.client.endpoints.resolve("aws")
         config = botocore.config.Config(

@@ -13,6 +13,8 @@ from keyscan.rules.model import Rule, RuleSet
 from keyscan.rules.schema import build_rule
 
 SCHEMA_TAG = "keyscan/rules/v1"
+# libyaml's safe loader when PyYAML was built with it: rule loading is on every run's start-up path.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def builtin_rules_dir() -> Path:
@@ -34,7 +36,7 @@ def load_rule_file(path: Path) -> list[Rule]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(name, None, "file", f"cannot read: {exc.__class__.__name__}") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -193,3 +193,17 @@ def test_scan_revoke_shows_the_plan_on_stderr_and_sends_nothing(tmp_path, monkey
     assert "Revocation plan: 1 credential(s): 1 to revoke" in run.stderr
     assert "keyscan revoke --from report.json --execute" in run.stderr
     assert token not in run.stderr
+
+
+@pytest.mark.parametrize(("typed", "answer"), [("y", "yes"), ("YES", "yes"), ("q", "quit"), ("", "no"),
+                                               ("maybe", "no")])
+def test_terminal_confirmation_answers(typed: str, answer: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from keyscan.revoke import flow
+    from keyscan.revoke.model import Credential
+    from keyscan.revoke.plan import Entry
+
+    asked = []
+    monkeypatch.setattr(flow.click, "prompt", lambda text, **kw: asked.append(text) or typed)
+    entry = Entry(Credential(secret=tokens.github(), rule_ids=("github-pat-classic",), fingerprint="ks1:x"))
+    assert flow.tty_confirm(entry, None) == answer
+    assert asked == ["Revoke this credential? [yes/no/quit]"]

@@ -38,7 +38,7 @@ def test_fingerprint_copied_from_the_output_suppresses_the_finding_even_after_co
                                          f"{by_file[str(repo / 'fixtures.py')]}  # accepted by the security team\n")
     # Code above the accepted secret moves: the ignore file is keyed on the secret, not the line.
     (repo / "fixtures.py").write_text("import os\n\n\n" + "X = 1\n" * 20 + f"FAKE = '{accepted}'\n")
-    second = run_cli("scan", "--pure", str(repo), "-f", "json", "--show-suppressed", "--show-secrets")
+    second = run_cli("scan", "--pure", str(repo), "-f", "json", "--show-suppressed", "--show-secrets=yes")
     assert second.code == 1
     report = json.loads(second.stdout)
     assert [f["secret"] for f in report["findings"]] == [other]

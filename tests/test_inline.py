@@ -16,7 +16,7 @@ GH = "github-pat-classic"
 
 
 def _scan_json(root: Path, *args: str) -> tuple[int, dict]:
-    result = run_cli("scan", "--pure", "--no-git", str(root), "-f", "json", "--show-suppressed", "--show-secrets",
+    result = run_cli("scan", "--pure", "--no-git", str(root), "-f", "json", "--show-suppressed", "--show-secrets=yes",
                      *args)
     assert result.code in (0, 1), result.stderr
     return result.code, json.loads(result.stdout)

@@ -113,7 +113,7 @@ def _detect_secrets(document: Any, path: Path) -> Iterable[ForeignEntry]:
             if not isinstance(item, dict) or not isinstance(item.get("hashed_secret"), str):
                 raise ConfigError(f"{path}: results[{filename!r}]: an entry has no 'hashed_secret'")
             yield ForeignEntry(path=str(item.get("filename") or filename), rule=str(item.get("type", "")),
-                               sha1=item["hashed_secret"].lower())
+                               sha1=item["hashed_secret"].lower(), line=_int(item.get("line_number")))
 
 
 def _leaks_report(document: Any, path: Path) -> Iterable[ForeignEntry]:

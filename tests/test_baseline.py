@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -310,3 +312,14 @@ def test_history_baseline_reports_only_secrets_committed_later(tmp_path: Path) -
     updated = run_cli("baseline", "update", "--pure", str(repo), "-b", str(baseline))
     assert updated.code == 0, updated.stderr
     assert "1 added, 0 dropped, 1 kept" in updated.stderr
+
+
+def test_create_never_replaces_something_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "a.py").write_text(f"T = '{github_token()}'\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run_cli("baseline", "create", "--pure", str(repo), "-o", str(fifo))
+    assert result.code == 2
+    assert "not a regular file" in result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)

@@ -155,6 +155,8 @@ def dump_baseline(baseline: Baseline) -> str:
 def write_baseline(path: Path, baseline: Baseline) -> None:
     """Write via a temporary file and rename, so an interrupted run never leaves half a baseline."""
     directory = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not path.is_file():  # never replace a device such as /dev/null with a regular file
+        raise ConfigError(f"{path}: not a regular file; cannot write the baseline there")
     try:
         fd, temporary = tempfile.mkstemp(prefix=".keyscan-baseline-", suffix=".tmp", dir=directory)
     except OSError as exc:

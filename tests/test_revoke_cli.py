@@ -113,7 +113,7 @@ def test_manual_hook_prints_steps_and_console(tmp_path) -> None:  # type: ignore
                    "--audit-log", str(tmp_path / "a.jsonl"))
     assert done.code == 0
     (record,) = audit_records(tmp_path / "a.jsonl")
-    assert (record["action"], record["outcome"]) == ("manual", "manual")
+    assert (record["action"], record["outcome"], record["issuer"]) == ("manual", "manual", "stripe")
 
 
 def test_command_hook_gets_the_secret_on_stdin_only(tmp_path) -> None:  # type: ignore[no-untyped-def]

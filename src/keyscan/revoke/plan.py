@@ -42,6 +42,8 @@ class Entry:
 
     @property
     def issuer(self) -> str:
+        if self.hook_name == "manual" and self.rule is not None:
+            return self.rule.provider  # no API, but the audit log should still name who issued it
         return self.hook.issuer if self.hook is not None else ""
 
 

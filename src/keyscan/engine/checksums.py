@@ -65,8 +65,32 @@ def pypi_macaroon(secret: str) -> bool:
     return raw is not None and (b"pypi.org" in raw[:64])
 
 
+def grafana_service_account(secret: str) -> bool:
+    """Grafana service account tokens ``glsa_<32 random>_<8 hex>``: the suffix is the CRC32 (IEEE)
+    of ``glsa_<random>``, its four bytes written little-endian as hex (Grafana's satokengen)."""
+    head, _, check = secret.rpartition("_")
+    if not head.startswith("glsa_") or len(check) != 8:
+        return False
+    return zlib.crc32(head.encode()).to_bytes(4, "little").hex() == check
+
+
+def sentry_org_token(secret: str) -> bool:
+    """Sentry organization auth tokens ``sntrys_<base64 JSON>_<secret>``: the payload decodes to a
+    JSON object with an ``iat`` issue time (plus the org slug and URLs)."""
+    if not secret.startswith("sntrys_") or secret.count("_") != 2:
+        return False
+    raw = _b64decode(secret[len("sntrys_") : secret.rindex("_")])
+    try:
+        payload = json.loads(raw) if raw is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(payload, dict) and bool(payload.get("iat"))
+
+
 CHECKSUMS: dict[str, Callable[[str], bool]] = {
     "crc32-base62": crc32_base62_suffix,
     "jwt": jwt_structure,
     "pypi-macaroon": pypi_macaroon,
+    "grafana-sa-crc32": grafana_service_account,
+    "sentry-org-token": sentry_org_token,
 }

@@ -87,8 +87,26 @@ def sentry_org_token(secret: str) -> bool:
     return isinstance(payload, dict) and bool(payload.get("iat"))
 
 
+_DISCORD_EPOCH_MS = 1_420_070_400_000  # 2015-01-01, the epoch of Discord snowflake ids
+_DISCORD_LAST_MS = 2_208_988_800_000  # 2040-01-01: later timestamps are not plausible yet
+
+
+def discord_bot_token(secret: str) -> bool:
+    """A Discord bot token: base64(bot user id) . timestamp . HMAC.  The first part must decode
+    to the decimal snowflake id of a user, whose embedded creation time lies after Discord's epoch."""
+    parts = secret.split(".")
+    if len(parts) != 3 or len(parts[1]) < 6 or len(parts[2]) < 25:
+        return False
+    raw = _b64decode(parts[0])
+    if raw is None or not raw.isdigit() or not 17 <= len(raw) <= 20 or raw.startswith(b"0"):
+        return False
+    created_ms = (int(raw) >> 22) + _DISCORD_EPOCH_MS
+    return _DISCORD_EPOCH_MS < created_ms < _DISCORD_LAST_MS
+
+
 CHECKSUMS: dict[str, Callable[[str], bool]] = {
     "crc32-base62": crc32_base62_suffix,
+    "discord-bot-token": discord_bot_token,
     "jwt": jwt_structure,
     "pypi-macaroon": pypi_macaroon,
     "grafana-sa-crc32": grafana_service_account,

@@ -62,7 +62,39 @@ def pypi_macaroon(secret: str) -> bool:
     if not secret.startswith("pypi-"):
         return False
     raw = _b64decode(secret[len("pypi-") :])
-    return raw is not None and (b"pypi.org" in raw[:64])
+    # A v2 binary macaroon ends with the end of its caveat section, then the signature
+    # field: type 6, length 32, 32 bytes (libmacaroons doc/format.txt).
+    return raw is not None and (b"pypi.org" in raw[:64]) and raw[-35:-32] == b"\x00\x06\x20"
+
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rest = divmod(number, 36)
+        digits.append(_BASE36[rest])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def gitlab_routable(secret: str) -> bool:
+    """A GitLab routable token: prefix + base64url payload + ``.`` [+ 2-char version + ``.``]
+    + payload length (2 base36 digits) + CRC32 of everything before it (7 base36 digits)."""
+    head, check = secret[:-7], secret[-7:]
+    if len(secret) < 40 or _base36(zlib.crc32(head.encode()), 7) != check:
+        return False
+    parts = head.split(".")
+    if len(parts) not in (2, 3) or len(parts[-1]) != 2 or any(c not in _BASE36 for c in parts[-1]):
+        return False
+    return 20 <= int(parts[-1], 36) < len(parts[0])
+
+
+def crc32_hex_suffix(secret: str) -> bool:
+    """Private Packagist tokens: prefix + random part, then the CRC32 of prefix and random part
+    as 8 lower-case hex digits."""
+    head, check = secret[:-8], secret[-8:]
+    return len(head) > 8 and format(zlib.crc32(head.encode()), "08x") == check
 
 
 def grafana_service_account(secret: str) -> bool:
@@ -109,6 +141,8 @@ CHECKSUMS: dict[str, Callable[[str], bool]] = {
     "discord-bot-token": discord_bot_token,
     "jwt": jwt_structure,
     "pypi-macaroon": pypi_macaroon,
+    "gitlab-routable": gitlab_routable,
+    "crc32-hex8": crc32_hex_suffix,
     "grafana-sa-crc32": grafana_service_account,
     "sentry-org-token": sentry_org_token,
 }

@@ -44,7 +44,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], no_git: bool, staged: bool,
     if staged:
         from keyscan.sources.staged import scan_staged
 
-        result = scan_staged(prepared.detector, str(root if root.is_dir() else root.parent))
+        result = scan_staged(prepared.detector, str(root if root.is_dir() else root.parent), list(paths) or None)
         kind = "staged"
     elif targets == ["-"]:
         result = BatchResult()

@@ -19,6 +19,7 @@ import contextlib
 import multiprocessing
 import os
 import shutil
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -303,6 +304,12 @@ def _init_worker(detector: Detector) -> None:
     _WORKER_DETECTOR = detector
 
 
+def _init_pool_worker(detector: Detector) -> None:
+    """Ctrl-C reaches the whole process group: only the parent handles it, workers just stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(detector)
+
+
 def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     """Worker entry point: scan each blob's bytes and keep its findings apart."""
     assert _WORKER_DETECTOR is not None
@@ -331,7 +338,7 @@ class _Workers:
     def __enter__(self) -> _Workers:
         if self.jobs > 1:
             context = multiprocessing.get_context("fork")
-            self._pool = context.Pool(self.jobs, initializer=_init_worker, initargs=(self.detector,))
+            self._pool = context.Pool(self.jobs, initializer=_init_pool_worker, initargs=(self.detector,))
         else:
             _init_worker(self.detector)
         return self

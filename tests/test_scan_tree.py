@@ -226,3 +226,10 @@ def test_rules_list_test_and_explain() -> None:
     explained = run_cli("explain", "github-pat-classic")
     assert explained.code == 0 and "How to rotate" in explained.stdout
     assert run_cli("explain", "no-such-rule").code == 2
+
+
+def test_report_to_a_device_is_written_through_not_replaced(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(f"T={github_token()}\n")
+    result = run_cli("scan", str(tmp_path), "--no-git", "-f", "json", "-o", os.devnull)
+    assert result.code == 1
+    assert not os.path.isfile(os.devnull)

@@ -50,6 +50,11 @@ def report_stream(path: str | None, private: bool) -> Iterator[TextIO]:
         yield sys.stdout
         sys.stdout.flush()
         return
+    if os.path.exists(path) and not os.path.isfile(path):
+        # /dev/null, a FIFO, /dev/stdout: write straight through; renaming over it would replace it.
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        return
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(prefix=".keyscan-", suffix=".tmp", dir=directory)
     try:

@@ -44,7 +44,9 @@ def _b64decode(text: str) -> bytes | None:
 
 
 def jwt_structure(secret: str) -> bool:
-    """A JWT whose header is base64url JSON with an ``alg`` and whose payload is JSON."""
+    """A JWT whose header is base64url JSON with an ``alg`` and whose payload is JSON.  An
+    unsecured token (``alg: none``, RFC 7519 section 6) has an empty signature; any other has one
+    of at least 16 characters (HS256 gives 43), so a token cut short in its signature fails."""
     parts = secret.split(".")
     if len(parts) != 3:
         return False
@@ -53,7 +55,11 @@ def jwt_structure(secret: str) -> bool:
         header, payload = (json.loads(d) if d is not None else None for d in decoded)
     except (ValueError, UnicodeDecodeError):
         return False
-    return isinstance(header, dict) and "alg" in header and isinstance(payload, dict)
+    if not (isinstance(header, dict) and "alg" in header and isinstance(payload, dict)):
+        return False
+    unsecured = str(header["alg"]).lower() == "none"
+    signature = parts[2]
+    return signature == "" if unsecured else len(signature) >= 16 and len(signature) % 4 != 1
 
 
 def pypi_macaroon(secret: str) -> bool:
@@ -136,7 +142,22 @@ def discord_bot_token(secret: str) -> bool:
     return _DISCORD_EPOCH_MS < created_ms < _DISCORD_LAST_MS
 
 
+def basic_auth_pair(secret: str) -> bool:
+    """An HTTP Basic credential (RFC 7617): base64 of ``user-id ":" password``, both non-empty,
+    printable and without spaces around the colon."""
+    if len(secret) % 4:
+        return False
+    try:
+        text = base64.b64decode(secret, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    user, sep, password = text.partition(":")
+    return bool(sep and user and password and text.isprintable()
+                and user.strip() == user and password.strip() == password)
+
+
 CHECKSUMS: dict[str, Callable[[str], bool]] = {
+    "basic-auth": basic_auth_pair,
     "crc32-base62": crc32_base62_suffix,
     "discord-bot-token": discord_bot_token,
     "jwt": jwt_structure,

@@ -7,6 +7,8 @@ one has its own table test, so a change to one cannot silently weaken another.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -17,10 +19,13 @@ _PLACEHOLDER_WORDS = re.compile(
     r"|(?:^|[^a-z])(?:example|sample|dummy|placeholder|changeme|change[_-]?me|redacted|"
     r"replace[_-]?me|todo|fixme|notreal|not[_-]?a[_-]?real|fake|foobar|lorem|"
     r"xxxxx|test[_-]?(?:key|token|secret|password)|some[_-]?(?:key|token|secret|password))"
+    # Long words cannot occur in a random value by chance, so no boundary is needed for them.
+    r"|(?i:example|placeholder|changeme|redacted|notreal)"
 )
 _TEMPLATE = re.compile(
     r"\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|\{%[^%]*%\}|%\([a-z_]+\)[sd]|<%=?.*%>|"
-    r"^<[^<>]+>$|^\[[A-Za-z_ -]+\]$|^\$[A-Z_][A-Z0-9_]*$|^%[A-Z_]+%$|^\{[a-z_]+\}$|^#\{.*\}$",
+    r"^<[^<>]+>$|^\[[A-Za-z_ -]+\]$|^\$[A-Z_][A-Z0-9_]*$|^%[A-Z_]+%$|^\{[a-z_]+\}$|^#\{.*\}$|"
+    r"\{[A-Za-z_]?[\w.]*\}|^%[sdr]$",  # format fields: '{}', '{0}', '{name}', '%s'
     re.IGNORECASE,
 )
 _MASK = re.compile(r"^(.)\1{5,}|[*]{3,}|[x]{5,}|[X]{5,}|[.]{3,}|[•]{3,}")
@@ -35,6 +40,13 @@ _HASH_CONTEXT = re.compile(
     r"commit|revision|\brev\b|etag|fingerprint|\bsum\b|h1:|nonce"
 )
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+# Stored password hashes (crypt(3) "$id$", Django "algo$", LDAP "{SCHEME}") are not the password.
+_PASSWORD_HASH = re.compile(
+    r"^\$(?:2[abxy]?|1|5|6|y|gy|7|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?|sha\d*|md5)\$|"
+    r"^(?:pbkdf2_sha\d+|bcrypt(?:_sha256)?|argon2|scrypt|sha1|md5|unsalted_\w+)\$|"
+    r"^\{(?:S?SHA\d*|CRYPT|S?MD5|PBKDF2[\w-]*|ARGON2)\}",
+    re.IGNORECASE,
+)
 _LOCKFILES = frozenset(
     {
         "package-lock.json",
@@ -61,12 +73,18 @@ _LOCKFILES = frozenset(
         "record",
     }
 )
+_XMPL = re.compile(r"(?i)(?:^|[^a-z])xmpl(?:[^a-z]|$)")
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq")
 _IDENTIFIER = re.compile(r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+|_[a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*$")
+_WORD_PART = re.compile(r"^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)$")
+_NUMBER_PART = re.compile(r"^[vV]?\d+$")
 _FILE_PATH = re.compile(
-    r"^(?:\.{0,2}/|[A-Za-z]:\\|~/)|^[\w.-]+(?:/[\w.-]+){2,}$"
-    r"|\.(?:py|js|ts|json|ya?ml|txt|png|jpg|svg|html|css|md|go|rb|java|so|dll)$"
+    r"^(?:\.{0,2}/|[A-Za-z]:\\|~/)"
+    r"|\.(?:py|js|ts|json|ya?ml|txt|png|jpg|svg|html|css|md|go|rb|java|so|dll|pem|key|crt|p12|pfx|jks|der)$"
 )
+# A relative path is made of word-like parts; base64 secrets contain '/' too, but their parts
+# mix upper case, lower case and digits at random.
+_PATH_PART = re.compile(r"^(?:[a-z0-9_.-]+|[A-Z][a-z0-9_.-]*|[A-Z0-9_.-]+)$")
 _CSS_COLOUR = re.compile(r"^#?(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _DATA_URI = re.compile(r"data:[a-z]+/[\w.+-]+;base64,", re.IGNORECASE)
 _PROVIDER_EXAMPLES = frozenset(
@@ -80,6 +98,9 @@ _PROVIDER_EXAMPLES = frozenset(
         "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
         "pk_test_TYooMQauvdEDq54NiTphI7jx",
         "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        # The HS256 example token on https://jwt.io/introduction
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5"
+        "MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     }
 )
 
@@ -104,11 +125,16 @@ def is_uuid(secret: str, line: str = "", path: str = "") -> bool:
 
 
 def is_hash(secret: str, line: str = "", path: str = "") -> bool:
-    """A hex digest of a common hash length, or any value on a line that speaks of hashes."""
+    """A stored password hash; a hex digest of a common hash length; or any value on a line that
+    speaks of hashes.  A hex value on a line that names a secret (``api_key = "<32 hex>"``) and
+    says nothing of hashes is kept: many providers issue plain hex keys."""
+    if _PASSWORD_HASH.search(secret):
+        return True
+    hash_line = bool(_HASH_CONTEXT.search(line))
     hex_only = all(c in "0123456789abcdefABCDEF" for c in secret)
     if hex_only and len(secret) in _HASH_LENGTHS and not _mixed_case(secret):
-        return True
-    return bool(_HASH_CONTEXT.search(line)) and not _names_secret(line)
+        return hash_line or not _names_secret(line)
+    return hash_line and not _names_secret(line)
 
 
 def _mixed_case(value: str) -> bool:
@@ -116,7 +142,7 @@ def _mixed_case(value: str) -> bool:
 
 
 def _names_secret(line: str) -> bool:
-    return bool(re.search(r"(?i)secret|passw|token|api[_-]?key|private", line))
+    return bool(re.search(r"(?i)secret|passw|token|api[_-]?key|private|bearer|authori[sz]ation|credential", line))
 
 
 def is_lockfile(secret: str, line: str = "", path: str = "") -> bool:
@@ -126,11 +152,22 @@ def is_lockfile(secret: str, line: str = "", path: str = "") -> bool:
 
 
 def is_sequential(secret: str, line: str = "", path: str = "") -> bool:
-    """Keyboard runs and counting sequences (``abcdef123456``)."""
+    """Keyboard runs and counting sequences (``abcdef123456``, ``abcdefghijklmnop1234567890``):
+    a 6-run with few distinct characters, or at least half the value made of 4-runs."""
     lowered = secret.lower()
-    return any(seq[i : i + 6] in lowered for seq in _SEQUENCES for i in range(len(seq) - 5)) and len(
+    if any(seq[i : i + 6] in lowered for seq in _SEQUENCES for i in range(len(seq) - 5)) and len(
         set(lowered)
-    ) < len(lowered) * 0.6
+    ) < len(lowered) * 0.6:
+        return True
+    covered = set()
+    for i in range(len(lowered) - 3):
+        window = lowered[i : i + 4]
+        if any(window in seq or window[::-1] in seq for seq in _SEQUENCES):
+            covered.update(range(i, i + 4))
+    if len(covered) * 2 >= len(lowered) > 0:
+        return True
+    digits = "".join(c for c in lowered if c.isdigit())  # interleaved: a1b2c3d4567890ab
+    return len(digits) >= 8 and len(digits) * 3 >= len(lowered) and digits[:8] in "01234567890123456789"
 
 
 def is_repeated(secret: str, line: str = "", path: str = "") -> bool:
@@ -139,18 +176,24 @@ def is_repeated(secret: str, line: str = "", path: str = "") -> bool:
 
 
 def is_identifier(secret: str, line: str = "", path: str = "") -> bool:
-    """camelCase, snake_case or CONSTANT_CASE words without digits: a name, not a key."""
+    """camelCase, snake_case or CONSTANT_CASE words without digits: a name, not a key.  Also
+    snake/dotted names whose only digits are whole number or version parts (``storage_creds_v2``)."""
+    parts = re.split(r"[_\-.]", secret)
     if any(c.isdigit() for c in secret):
-        return False
+        words = [p for p in parts if p and not _NUMBER_PART.match(p)]
+        return (len(parts) > 2 and all(_WORD_PART.match(p) for p in words)
+                and sum(len(p) >= 3 for p in words) >= 2)
     if _IDENTIFIER.match(secret):
         return True
-    parts = re.split(r"[_\-.]", secret)
     return len(parts) > 1 and all(p.isalpha() for p in parts if p)
 
 
 def is_file_path(secret: str, line: str = "", path: str = "") -> bool:
     """File system paths and file names."""
-    return bool(_FILE_PATH.search(secret))
+    if _FILE_PATH.search(secret):
+        return True
+    parts = secret.split("/")
+    return len(parts) >= 3 and all(p and _PATH_PART.match(p) for p in parts)
 
 
 def is_css_colour(secret: str, line: str = "", path: str = "") -> bool:
@@ -164,8 +207,10 @@ def is_data_uri(secret: str, line: str = "", path: str = "") -> bool:
 
 
 def is_provider_example(secret: str, line: str = "", path: str = "") -> bool:
-    """Keys the providers publish as examples in their documentation."""
-    return secret in _PROVIDER_EXAMPLES or secret.upper().endswith("EXAMPLE")
+    """Keys the providers publish as examples in their documentation (AWS marks every example
+    value with an upper-case ``EXAMPLE`` or an ``xmpl`` part)."""
+    return (secret in _PROVIDER_EXAMPLES or secret.upper().endswith("EXAMPLE") or "EXAMPLE" in secret
+            or bool(_XMPL.search(secret)))
 
 
 def needs_digit_and_letter(secret: str, line: str = "", path: str = "") -> bool:
@@ -173,6 +218,56 @@ def needs_digit_and_letter(secret: str, line: str = "", path: str = "") -> bool:
     has_digit = any(c.isdigit() for c in secret)
     has_alpha = any(c.isalpha() for c in secret)
     return not (has_digit and has_alpha)
+
+
+_DEFAULT_PASSWORDS = frozenset(
+    {
+        # Vendor defaults and the placeholders people type in docs and tests, compared after
+        # trailing digits/punctuation are stripped ("admin123!" -> "admin").
+        "password", "passwd", "pass", "pwd", "pw", "passw0rd", "p@ssw0rd", "p@ssword", "pa55word",
+        "pa$$word", "mypassword", "mypass", "yourpassword", "userpass", "dbpassword", "secret", "s3cret",
+        "s3cr3t", "secr3t", "mysecret", "changeme", "changeit", "admin", "administrator", "root", "toor",
+        "guest", "test", "tester", "testing", "user", "username", "default", "letmein", "qwerty", "welcome",
+        "master", "demo", "postgres", "mysql", "redis", "rabbitmq", "mongo", "mongodb", "oracle", "sa",
+        "sysadmin", "superuser", "foo", "bar", "foobar", "baz", "abc", "abcd", "abcdef", "none", "null",
+        "nil", "empty", "blank", "hunter", "iloveyou", "trustno", "asdf", "asdfgh", "zxcvbn", "1q2w3e4r",
+        "pass1234", "abcd1234", "qwer1234", "",
+    }
+)
+
+
+def _base64_text(value: str) -> str | None:
+    """``value`` decoded when it is strict base64 of printable text (Basic headers, k8s Secrets)."""
+    if len(value) < 8 or len(value) % 4 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return text if text.isprintable() else None
+
+
+_LEET = str.maketrans("0134579@$", "oieastgas")
+
+
+def is_default_credential(secret: str, line: str = "", path: str = "") -> bool:
+    """Well-known default and placeholder passwords (``admin``, ``guest``, ``Password123!``), a
+    password equal to its user name (``guest:guest@``), or base64 that decodes to one of those."""
+    decoded = _base64_text(secret)
+    candidates = [secret]
+    if decoded is not None:
+        user, sep, password = decoded.partition(":")
+        candidates.append(password if sep else decoded)
+        if sep and user == password:
+            return True
+    for value in candidates:
+        lowered = value.lower()
+        if lowered in _DEFAULT_PASSWORDS or lowered.rstrip("0123456789!@#$%^&*?._-") in _DEFAULT_PASSWORDS:
+            return True
+        letters = {re.sub(r"[^a-z]", "", lowered), re.sub(r"[^a-z]", "", lowered.translate(_LEET))}
+        if any("password" in word or "passwd" in word for word in letters):
+            return True  # "SomeKindOfPassword123!", "P@55w0rd!", "Pass@Word1"
+    return f"{secret}:{secret}@" in line
 
 
 FILTERS: dict[str, Callable[[str, str, str], bool]] = {
@@ -189,4 +284,5 @@ FILTERS: dict[str, Callable[[str, str, str], bool]] = {
     "data-uri": is_data_uri,
     "provider-example": is_provider_example,
     "digit-and-letter": needs_digit_and_letter,
+    "default-credential": is_default_credential,
 }

@@ -44,6 +44,8 @@ class ScanOptions:
     jobs: int = 0
     regex_timeout: float | None = None
     baseline: Path | None = None
+    ignore_file: Path | None = None  # instead of .keyscanignore at the repository root
+    sarif_output: Path | None = None  # a SARIF report as well, from the same scan
     no_cache: bool = False
     use_fast: bool | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -96,11 +98,16 @@ def prepare(options: ScanOptions, root: Path) -> Prepared:
 
 
 def build_suppressor(prepared: Prepared, options: ScanOptions, repo_root: Path | None) -> Suppressor:
-    """Config allowlists, ``.keyscanignore`` at ``repo_root`` and ``--baseline``; paths are matched
-    relative to ``repo_root``.  A baseline made with another fingerprint key is warned about."""
+    """Config allowlists, ``.keyscanignore`` at ``repo_root`` (or ``--ignore-file``) and ``--baseline``;
+    paths are matched relative to ``repo_root``.  A baseline made with another fingerprint key is warned
+    about.  ``--ignore-file`` lets CI read the file from a trusted commit (a pull request's base), so a
+    pull request cannot ignore its own leak."""
     from keyscan.baseline import load_baseline
 
-    ignore = read_ignore_file(repo_root / IGNORE_FILE) if repo_root is not None else IgnoreFile()
+    if options.ignore_file is not None:
+        ignore = read_ignore_file(options.ignore_file)
+    else:
+        ignore = read_ignore_file(repo_root / IGNORE_FILE) if repo_root is not None else IgnoreFile()
     notes = list(ignore.notes)
     keys: frozenset[tuple[str, str, str]] = frozenset()
     if options.baseline is not None:
@@ -162,9 +169,13 @@ def finish(
         return EXIT_CLEAN
     color = _color(options)
     context = ReportContext(reported, summary, prepared.rules, options.show_secrets, color, kind,
-                            suppressed, options.show_suppressed)
+                            suppressed, options.show_suppressed, root=suppressor.root)
     with report_stream(options.output, private=options.show_secrets) as stream:
         REPORTERS[options.format](context, stream)
+    if options.sarif_output is not None:
+        sarif_context = dataclasses.replace(context, color=False)
+        with report_stream(str(options.sarif_output), private=False) as stream:
+            REPORTERS["sarif"](sarif_context, stream)
     if options.format != "text" and not options.quiet:
         from keyscan.report.text import summary_lines
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from keyscan.model import Finding, ScanSummary
 from keyscan.rules.model import RuleSet
@@ -19,3 +20,4 @@ class ReportContext:
     suppressed: list[Finding] = field(default_factory=list)
     show_suppressed: bool = False
     target: str = ""
+    root: Path | None = None  # the repository root: tree paths are reported relative to it (SARIF)

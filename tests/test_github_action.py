@@ -25,6 +25,7 @@ import jsonschema
 import pytest
 import yaml
 
+from keyscan.ci.events import EventError, plan_for
 from keyscan.ci.workflow import annotation, command, escape_data, escape_property, set_outputs, summary_markdown
 from keyscan.redact import fingerprint
 from keyscan.settings import DEFAULT_FINGERPRINT_KEY
@@ -439,6 +440,32 @@ def test_a_hostile_file_name_cannot_issue_workflow_commands(tmp_path: Path) -> N
     assert hit.startswith("::error file=x%0A%3A%3Aadd-mask%3A%3Ay%2Cz%3A%250A.py,line=1,")
     assert "| x ::add\\-mask::y" not in run.summary and "`x ::add-mask::y,z:%0A.py:1`" in run.summary
     assert run.leaked(token) == []
+
+
+# -- event plans without a scan ------------------------------------------------------------------
+
+
+def test_other_pull_request_events_and_merge_queues_scan_base_to_head(tmp_path: Path) -> None:
+    base, head = "1" * 40, "2" * 40
+    pull = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
+    for event in ("pull_request_target", "pull_request_review"):
+        plan = plan_for(event, pull, str(tmp_path))
+        assert (plan.selection, plan.trusted_base) == (("--range", f"{base}..{head}"), base)
+    group = plan_for("merge_group", {"merge_group": {"base_sha": base, "head_sha": head}}, str(tmp_path))
+    assert (group.scanned, group.trusted_base) == (f"range {base}..{head}", base)
+    assert plan_for("delete", {"ref": "x"}, str(tmp_path)).selection is None
+    assert plan_for("release", {}, str(tmp_path)).selection == ()
+
+
+@pytest.mark.parametrize("event, body", [
+    ("pull_request", {}),
+    ("pull_request", {"pull_request": {"base": {"sha": "main"}, "head": {"sha": "2" * 40}}}),
+    ("push", {"before": "1" * 40, "after": "2" * 40}),
+    ("push", {"ref": "refs/heads/x", "before": "1" * 40, "after": "--upload-pack=evil"}),
+])
+def test_a_payload_without_usable_commit_ids_is_refused(tmp_path: Path, event: str, body: dict[str, Any]) -> None:
+    with pytest.raises(EventError):
+        plan_for(event, body, str(tmp_path))
 
 
 # -- workflow command helpers ---------------------------------------------------------------------

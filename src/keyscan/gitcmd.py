@@ -2,12 +2,16 @@
 
 Every invocation pins the settings through which a repository's own
 ``.git/config`` could run a command (fsmonitor, pager, external diff,
-textconv, hooks, ssh, credential helpers) and never asks for a prompt.
+hooks, ssh, credential helpers, signature programs) and never asks for a
+prompt.  Drivers named by ``.gitattributes`` (filters, textconv, diff and
+merge drivers) have repository-chosen names, so the ones the configuration
+defines are looked up first and each is overridden to run nothing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -25,6 +29,11 @@ SAFE_CONFIG = (
     "protocol.ext.allow=never",
     "uploadpack.packObjectsHook=",
     "core.alternateRefsCommand=",
+    "log.showSignature=false",
+    "gpg.program=false",
+    "gpg.openpgp.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
     "gc.auto=0",
     "maintenance.auto=false",
     "safe.directory=*",
@@ -57,10 +66,44 @@ _PASS_THROUGH = frozenset({"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER
 
 
 def git_command(repo: str, args: Sequence[str]) -> list[str]:
+    command = _pinned(repo)
+    for item in driver_overrides(repo):
+        command += ["-c", item]
+    return command + list(args)
+
+
+def _pinned(repo: str) -> list[str]:
     command = [git_executable(), "--no-pager", "-C", repo]
     for item in SAFE_CONFIG:
         command += ["-c", item]
-    return command + list(args)
+    return command
+
+
+# Driver settings that name a command; an attribute such as ``filter=x`` selects ``filter.x.*``.
+_DRIVER_KEYS = r"^(filter|diff|merge)\..+\.(clean|smudge|process|required|textconv|command|driver)$"
+_NAME_OK = re.compile(r"[^=\n\0]+")
+
+
+def driver_overrides(repo: str) -> list[str]:
+    """``-c`` values that disarm every filter, textconv, diff and merge driver ``repo``'s config defines.
+
+    Git itself reuses a checked-out file (and so runs its clean filter) even for ``log -p``; an
+    empty command runs nothing and makes git fail instead.  A name ``-c`` cannot express is refused.
+    """
+    try:
+        completed = subprocess.run([*_pinned(repo), "config", "--null", "--get-regexp", _DRIVER_KEYS],
+                                   capture_output=True, env=safe_env(), check=False)
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror}") from None
+    overrides = []
+    for entry in completed.stdout.split(b"\0"):
+        key = entry.partition(b"\n")[0].decode("utf-8", "surrogateescape")
+        if not key:
+            continue
+        if not _NAME_OK.fullmatch(key):
+            raise GitError(f"{repo}: the git config defines a driver keyscan cannot disarm: {key!r}")
+        overrides.append(f"{key}=false" if key.endswith(".required") else f"{key}=")
+    return overrides
 
 
 def run_git(repo: str, args: Sequence[str], *, check: bool = True, input_bytes: bytes | None = None) -> bytes:

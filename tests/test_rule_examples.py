@@ -58,3 +58,12 @@ def test_full_catalog_reports_the_owning_rule(rule, example) -> None:  # type: i
     findings = FULL.scan(Chunk(text=example.text, path=example.path)).findings
     reported = {f.rule_id for f in findings}
     assert rule.id in reported or reported & set(rule.overlaps), (rule.id, sorted(reported))
+
+
+def test_builtin_rule_files_validate_eagerly() -> None:
+    """Built-in rules load lazily at run time, so compile and check every one here."""
+    from keyscan.rules.loader import builtin_rules_dir, load_rule_file
+
+    for path in sorted(builtin_rules_dir().glob("*.yaml")):
+        for rule in load_rule_file(path, eager=True):
+            assert rule.pattern is not None or rule.path_pattern is not None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.resources
+import json
+import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -15,6 +21,36 @@ from keyscan.rules.schema import build_rule
 SCHEMA_TAG = "keyscan/rules/v1"
 # libyaml's safe loader when PyYAML was built with it: rule loading is on every run's start-up path.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "keyscan" / "rules"
+
+
+def _parse_yaml(text: str) -> Any:
+    """YAML -> data, memoised as JSON by content hash: building Python objects from YAML costs
+    several times more than reading JSON, and every keyscan run loads the whole catalog."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    cached = _cache_dir() / f"{digest}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    document = yaml.load(text, Loader=_SAFE_LOADER)
+    try:
+        payload = json.dumps(document)
+    except (TypeError, ValueError):  # not plain JSON data (dates, sets...): just don't cache
+        return document
+    if json.loads(payload) != document:
+        return document
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=cached.parent, prefix=".rules-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(temporary, cached)
+    return document
 
 
 def builtin_rules_dir() -> Path:
@@ -28,7 +64,7 @@ def builtin_rules_dir() -> Path:
     raise RuleError(str(packaged), None, "rules", "built-in rule directory is missing from the install")
 
 
-def load_rule_file(path: Path) -> list[Rule]:
+def load_rule_file(path: Path, *, eager: bool = True) -> list[Rule]:
     """Parse and validate one YAML rule file."""
     name = str(path)
     try:
@@ -36,7 +72,7 @@ def load_rule_file(path: Path) -> list[Rule]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(name, None, "file", f"cannot read: {exc.__class__.__name__}") from None
     try:
-        document = yaml.load(text, Loader=_SAFE_LOADER)
+        document = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -48,17 +84,19 @@ def load_rule_file(path: Path) -> list[Rule]:
     unknown = set(document) - {"schema", "rules"}
     if unknown:
         raise RuleError(name, None, sorted(unknown)[0], "unknown top-level key")
-    return [build_rule(raw, name) for raw in document["rules"]]
+    return [build_rule(raw, name, eager=eager) for raw in document["rules"]]
 
 
 def load_rules(paths: Iterable[Path]) -> RuleSet:
     """Load several files (or directories of ``*.yaml``) into one id-unique set."""
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    builtin = builtin_rules_dir().resolve()
     for path in paths:
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
         for file in files:
-            for rule in load_rule_file(file):
+            # Built-in rules are validated eagerly by the test suite; here they compile on first use.
+            for rule in load_rule_file(file, eager=file.resolve().parent != builtin):
                 if rule.id in seen:
                     raise RuleError(str(file), rule.id, "id", f"duplicate id (also in {seen[rule.id]})")
                 seen[rule.id] = str(file)

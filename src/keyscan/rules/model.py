@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,7 @@ class Rule:
     severity: Severity
     confidence: Confidence
     keywords: tuple[str, ...]
-    pattern: regex.Pattern[str] | None
+    regex_source: str | None
     secret_group: int | str
     path_pattern: regex.Pattern[str] | None
     min_entropy: dict[str, float]
@@ -58,6 +59,12 @@ class Rule:
     decode: tuple[str, ...] = ()
     overlaps: tuple[str, ...] = ()
     summary: str = field(default="")
+
+    @functools.cached_property
+    def pattern(self) -> regex.Pattern[str] | None:
+        """The compiled regex, compiled on first use: a run that never meets a rule's keyword never
+        pays for compiling it (start-up time matters in a pre-commit hook)."""
+        return regex.compile(self.regex_source) if self.regex_source is not None else None
 
     @property
     def short_help(self) -> str:

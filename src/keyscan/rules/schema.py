@@ -76,8 +76,12 @@ class _Checker:
             raise self.fail(field, f"does not compile: {exc}") from None
 
 
-def build_rule(raw: Any, path: str) -> Rule:
-    """Turn one YAML mapping into a compiled ``Rule`` or raise ``RuleError``."""
+def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:
+    """Turn one YAML mapping into a ``Rule`` or raise ``RuleError``.
+
+    ``eager`` compiles the regex now, so a broken user rule fails at load with its file, id and
+    field.  The built-in catalog (validated eagerly by the test suite) loads with ``eager=False``
+    and each regex compiles on first use."""
     if not isinstance(raw, dict):
         raise RuleError(path, None, "rules", "each rule must be a mapping")
     check = _Checker(path, raw)
@@ -93,11 +97,14 @@ def build_rule(raw: Any, path: str) -> Rule:
     severity = _enum(check, "severity", Severity)
     confidence = _enum(check, "confidence", Confidence)
     keywords = tuple(k.lower() for k in check.string_list("keywords"))
-    pattern = check.compile("regex", raw["regex"]) if "regex" in raw else None
+    source = raw.get("regex")
+    if "regex" in raw and (not isinstance(source, str) or not source):
+        raise check.fail("regex", "must be a non-empty regular expression")
+    pattern = check.compile("regex", source) if eager and source is not None else None
     path_pattern = check.compile("path", raw["path"]) if "path" in raw else None
-    if pattern is None and path_pattern is None:
+    if source is None and path_pattern is None:
         raise check.fail("regex", "a rule needs a regex, a path pattern, or both")
-    secret_group = _secret_group(check, pattern)
+    secret_group = _secret_group(check, pattern) if eager or source is None else _lazy_secret_group(check, source)
     references = check.string_list("references")
     if not references or not all(r.startswith(("https://", "http://")) for r in references):
         raise check.fail("references", "must list at least one documentation URL")
@@ -121,14 +128,14 @@ def build_rule(raw: Any, path: str) -> Rule:
     if problem:
         raise check.fail("revoke", problem)
     positives, negatives = _examples(check, keywords)
-    return Rule(
+    rule = Rule(
         id=rule_id,
         name=check.string("name"),
         provider=check.string("provider"),
         severity=severity,
         confidence=confidence,
         keywords=keywords,
-        pattern=pattern,
+        regex_source=source,
         secret_group=secret_group,
         path_pattern=path_pattern,
         min_entropy=_entropy(check),
@@ -149,6 +156,19 @@ def build_rule(raw: Any, path: str) -> Rule:
         overlaps=check.string_list("overlaps"),
         summary=check.string("description", required=False),
     )
+    if pattern is not None:
+        rule.__dict__["pattern"] = pattern  # already compiled for validation: keep it
+    return rule
+
+
+
+def _lazy_secret_group(check: _Checker, source: str) -> int | str:
+    group = check.raw.get("secret_group")
+    if group is not None:
+        if isinstance(group, bool) or not isinstance(group, (int, str)):
+            raise check.fail("secret_group", "must be a group number or name")
+        return group
+    return "secret" if ("(?P<secret>" in source or "(?<secret>" in source) else 1
 
 
 def _enum(check: _Checker, field: str, kind: type[Severity] | type[Confidence]) -> Any:

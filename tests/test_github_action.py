@@ -26,7 +26,14 @@ import pytest
 import yaml
 
 from keyscan.ci.events import EventError, plan_for
-from keyscan.ci.workflow import annotation, command, escape_data, escape_property, set_outputs, summary_markdown
+from keyscan.ci.workflow import (
+    annotation,
+    command,
+    escape_data,
+    escape_property,
+    set_outputs,
+    summary_markdown,
+)
 from keyscan.redact import fingerprint
 from keyscan.settings import DEFAULT_FINGERPRINT_KEY
 from tests.gitrepo import BOB, GitRepo
@@ -79,10 +86,11 @@ def run_action(tmp_path: Path, repo: Path, event: str, event_json: str, **inputs
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "KEYSCAN_INPUT_"))}
     env.update(CI="true", GITHUB_ACTIONS="true", GITHUB_EVENT_NAME=event, GITHUB_EVENT_PATH=str(event_path),
                GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary), GITHUB_WORKSPACE=str(repo),
-               RUNNER_TEMP=str(work), KEYSCAN_INPUT_SARIF_FILE="keyscan.sarif", KEYSCAN_INPUT_FAIL_ON_FINDINGS="true")
+               RUNNER_TEMP=str(work), KEYSCAN_INPUT_SARIF_FILE="keyscan.sarif",
+               KEYSCAN_INPUT_FAIL_ON_FINDINGS="true")
     env.update({f"KEYSCAN_INPUT_{k.upper()}": v for k, v in inputs.items()})
-    completed = subprocess.run([sys.executable, "-m", "keyscan.ci.github"], cwd=repo, env=env, capture_output=True,
-                               text=True, timeout=300, check=False)
+    completed = subprocess.run([sys.executable, "-m", "keyscan.ci.github"], cwd=repo, env=env,
+                               capture_output=True, text=True, timeout=300, check=False)
     assert "Traceback" not in completed.stdout + completed.stderr, completed.stdout + completed.stderr
     parsed = parse_outputs(outputs.read_text(encoding="utf-8"))
     sarif_path = repo / parsed["sarif-file"] if parsed.get("sarif-file") else None
@@ -237,8 +245,8 @@ def test_branch_deletion_scans_nothing(tmp_path: Path) -> None:
     run = run_action(tmp_path, repo.path, "push", payload("push-delete", BEFORE=tip))
 
     assert run.code == 0
-    assert run.outputs == {"findings": "0", "sarif-file": "", "scanned": "nothing (refs/heads/feature/login was "
-                           "deleted)", "commits": "0"}
+    assert run.outputs == {"findings": "0", "sarif-file": "", "commits": "0",
+                           "scanned": "nothing (refs/heads/feature/login was deleted)"}
     assert run.annotations() == []
     assert not (repo.path / "keyscan.sarif").exists()
 
@@ -266,7 +274,8 @@ def test_clean_push_passes_and_skipping_sarif_writes_none(tmp_path: Path) -> Non
     run = run_action(tmp_path, repo.path, "push", payload("push", BEFORE=base, AFTER=head), sarif_file="")
 
     assert run.code == 0
-    assert run.outputs == {"findings": "0", "sarif-file": "", "scanned": f"range {base}..{head}", "commits": "1"}
+    assert run.outputs == {"findings": "0", "sarif-file": "", "scanned": f"range {base}..{head}",
+                           "commits": "1"}
     assert "no leaked secrets found" in run.summary
     assert run.annotations() == []
 
@@ -287,7 +296,7 @@ def test_pull_request_cannot_allow_list_its_own_leak(tmp_path: Path) -> None:
         "fixture.py": token_line(accepted),
         "docs/example.md": f"token {in_docs}\n",
         "src/client.py": token_line(sneaky),
-        ".keyscanignore": "\n".join(fingerprint(t, DEFAULT_FINGERPRINT_KEY) for t in (accepted, sneaky)) + "\n",
+        ".keyscanignore": "".join(fingerprint(t, DEFAULT_FINGERPRINT_KEY) + "\n" for t in (accepted, sneaky)),
         ".keyscan.yaml": "allow:\n  paths: ['docs/**', 'src/**']\n  values: ['ghp_']\n",
     }, author=BOB)
     checkout = clone(origin, tmp_path / "checkout", "--branch", "sneaky")  # the pull request's files on disk
@@ -419,7 +428,8 @@ def test_args_reach_keyscan(tmp_path: Path) -> None:
     assert quiet.code == 2
     assert quiet.errors() and "no such dir" in quiet.stdout
 
-    raised = run_action(tmp_path, repo.path, "push", event, args="--min-severity critical --min-confidence high")
+    raised = run_action(tmp_path, repo.path, "push", event,
+                        args="--min-severity critical --min-confidence high")
     assert raised.outputs["findings"] == "1"
 
 
@@ -435,7 +445,8 @@ def test_a_hostile_file_name_cannot_issue_workflow_commands(tmp_path: Path) -> N
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
     tokens = re.findall(r"^::stop-commands::([0-9a-f]{32})$", run.stdout, re.M)
     assert len(tokens) == 1
-    assert [c for c in commands if not c.startswith(("::error ", f"::{tokens[0]}::", "::stop-commands::"))] == []
+    ours = ("::error ", f"::{tokens[0]}::", "::stop-commands::")
+    assert [c for c in commands if not c.startswith(ours)] == []
     (hit,) = run.annotations()
     assert hit.startswith("::error file=x%0A%3A%3Aadd-mask%3A%3Ay%2Cz%3A%250A.py,line=1,")
     assert "| x ::add\\-mask::y" not in run.summary and "`x ::add-mask::y,z:%0A.py:1`" in run.summary
@@ -463,7 +474,8 @@ def test_other_pull_request_events_and_merge_queues_scan_base_to_head(tmp_path: 
     ("push", {"before": "1" * 40, "after": "2" * 40}),
     ("push", {"ref": "refs/heads/x", "before": "1" * 40, "after": "--upload-pack=evil"}),
 ])
-def test_a_payload_without_usable_commit_ids_is_refused(tmp_path: Path, event: str, body: dict[str, Any]) -> None:
+def test_a_payload_without_usable_commit_ids_is_refused(tmp_path: Path, event: str,
+                                                        body: dict[str, Any]) -> None:
     with pytest.raises(EventError):
         plan_for(event, body, str(tmp_path))
 
@@ -482,7 +494,8 @@ def test_annotation_levels_and_columns() -> None:
     base = {"rule_id": "r", "rule_name": "R", "path": "p.py", "secret": "abcd" * 5, "redacted": False,
             "fingerprint": "ks1:" + "0" * 24, "line": 4, "end_line": 4, "column": 5, "end_column": 25}
     high = annotation({**base, "severity": "high"})
-    assert high.startswith("::error file=p.py,line=4,endLine=4,col=5,endColumn=24,title=keyscan%3A r::R found: ")
+    assert high.startswith("::error file=p.py,line=4,endLine=4,col=5,endColumn=24,"
+                           "title=keyscan%3A r::R found: ")
     assert "abcdabcd" not in high  # redacted here when keyscan was told to show secrets
     assert annotation({**base, "severity": "medium"}).startswith("::warning ")
     multi = annotation({**base, "severity": "critical", "end_line": 9})
@@ -518,7 +531,7 @@ def test_action_is_a_thin_composite_that_maps_inputs_into_env() -> None:
     spec = action()
     assert spec["runs"]["using"] == "composite"
     steps = spec["runs"]["steps"]
-    assert all("${{" not in step.get("run", "") for step in steps), "inputs must not be interpolated into scripts"
+    assert all("${{" not in step.get("run", "") for step in steps), "no interpolation into scripts"
     assert '"$GITHUB_ACTION_PATH"' in steps[0]["run"]
     (scan,) = [s for s in steps if s.get("id") == "scan"]
     assert "keyscan.ci.github" in scan["run"]
@@ -535,7 +548,8 @@ def test_action_scan_step_runs_as_written(tmp_path: Path) -> None:
     spec = action()
     (scan,) = [s for s in spec["runs"]["steps"] if s.get("id") == "scan"]
     defaults = {name: str(item.get("default", "")) for name, item in spec["inputs"].items()}
-    env_names = {key: re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value).group(1)  # type: ignore[union-attr]
+    pattern = re.compile(r"\$\{\{ inputs\.([\w-]+) \}\}")
+    env_names = {key: pattern.fullmatch(value).group(1)  # type: ignore[union-attr]
                  for key, value in scan["env"].items()}
     repo = GitRepo(tmp_path / "repo")
     base = repo.commit("start", {"README.md": "hi\n"})
@@ -548,8 +562,8 @@ def test_action_scan_step_runs_as_written(tmp_path: Path) -> None:
     (runner / "event.json").write_text(payload("push", BEFORE=base, AFTER=head))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update({key: defaults[name] for key, name in env_names.items()})
-    env.update(RUNNER_TEMP=str(runner), GITHUB_EVENT_NAME="push", GITHUB_EVENT_PATH=str(runner / "event.json"),
-               GITHUB_OUTPUT=str(runner / "out"), CI="true")
+    env.update(RUNNER_TEMP=str(runner), GITHUB_EVENT_NAME="push", GITHUB_OUTPUT=str(runner / "out"),
+               GITHUB_EVENT_PATH=str(runner / "event.json"), CI="true")
     completed = subprocess.run(["bash", "-e", "-c", scan["run"]], cwd=repo.path, env=env, capture_output=True,
                                text=True, timeout=300, check=False)
     assert completed.returncode == 1, completed.stdout + completed.stderr

@@ -47,7 +47,8 @@ def _rule(rule_id: str, name: str, provider: str, severity: Severity, confidence
     return Rule(id=rule_id, name=name, provider=provider, severity=severity, confidence=confidence,
                 keywords=(), pattern=None, secret_group=0, path_pattern=None, min_entropy={}, checksum=None,
                 filters=(), allow_values=(), allow_paths=(), requires=None, tags=(provider,),
-                references=(reference,), help=help_text, positives=(), negatives=(), source_file="golden.yaml")
+                references=(reference,), help=help_text, positives=(), negatives=(),
+                source_file="golden.yaml")
 
 
 RULES = RuleSet([
@@ -69,10 +70,10 @@ def findings() -> tuple[list[Finding], list[Finding]]:
     history = Finding(rule_id="aws-access-key-id", rule_name="AWS access key ID", provider="aws",
                       path="deploy/old values.yaml", line=7, column=10, end_line=7, end_column=28,
                       secret=HISTORY_SECRET, fingerprint="ks1:89abcdef0123456789abcdef", entropy=3.9,
-                      severity=Severity.HIGH, confidence=Confidence.MEDIUM, commit=COMMIT, author="Alice Example",
-                      email="alice@example.com", date="2024-01-01T00:00:05+00:00", subject="deploy values",
-                      status="removed", occurrences=[{"commit": LATER, "path": "deploy/values.yaml", "line": 2,
-                                                      "column": 10}])
+                      severity=Severity.HIGH, confidence=Confidence.MEDIUM, commit=COMMIT,
+                      author="Alice Example", email="alice@example.com", date="2024-01-01T00:00:05+00:00",
+                      subject="deploy values", status="removed",
+                      occurrences=[{"commit": LATER, "path": "deploy/values.yaml", "line": 2, "column": 10}])
     suppressed = tree.replace(path="tests/fixtures/sample.py", line=1, column=8, end_line=1, end_column=48,
                               suppressed_by="ignore-file")
     return [tree, history], [suppressed]
@@ -175,7 +176,8 @@ def test_golden_sarif_is_valid_and_ingestible() -> None:
     tree, history = run["results"]
     assert tree["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 12,
                                                                    "endLine": 3, "endColumn": 52}
-    assert history["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "deploy/old%20values.yaml"
+    uri = history["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "deploy/old%20values.yaml"
     assert COMMIT[:12] in history["message"]["text"]
     assert history["properties"]["commit"] == COMMIT and history["properties"]["status"] == "removed"
     assert "commit" not in tree["properties"]
@@ -191,7 +193,8 @@ def test_the_schema_and_checks_can_fail() -> None:
     bad = json.loads(json.dumps(log))
     bad["runs"][0]["tool"]["driver"]["rules"][0]["help"]["text"] = ""
     bad["runs"][0]["tool"]["driver"]["rules"][1]["properties"]["security-severity"] = "0.0"
-    bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "file:///x.py"
+    first = bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    first["artifactLocation"]["uri"] = "file:///x.py"
     bad["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["endColumn"] = 10
     assert len(github_problems(bad)) == 4
 

@@ -120,8 +120,8 @@ def check_available(repo: str, plan: Plan) -> None:
     cut = _shallow_commits(repo) & _walked(repo, option, value)
     if cut:
         first = sorted(cut)[0]
-        raise EventError(f"the checkout is shallow: its history stops at commit {first[:12]}, inside what this "
-                         f"event asks to scan, so older commits would go unscanned; {FETCH_ALL}")
+        raise EventError(f"the checkout is shallow: its history stops at commit {first[:12]}, inside what "
+                         f"this event asks to scan, so older commits would go unscanned; {FETCH_ALL}")
 
 
 def _walked(repo: str, option: str, value: str) -> set[str]:

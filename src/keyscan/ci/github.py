@@ -106,8 +106,11 @@ def main() -> int:
 
 def _scan(env: Mapping[str, str], inputs: Inputs, plan: Plan, work: Path) -> int:
     try:
-        files = (from_base(inputs.path, plan.trusted_base, work, config=inputs.config, baseline=inputs.baseline)
-                 if plan.trusted_base else as_given(inputs.config, inputs.baseline))
+        if plan.trusted_base:
+            files = from_base(inputs.path, plan.trusted_base, work, config=inputs.config,
+                              baseline=inputs.baseline)
+        else:
+            files = as_given(inputs.config, inputs.baseline)
     except KeyscanError as exc:
         print(command("error", f"keyscan: cannot read the base commit's files: {exc.format_message()}"))
         return EXIT_USAGE
@@ -130,7 +133,8 @@ def _scan(env: Mapping[str, str], inputs: Inputs, plan: Plan, work: Path) -> int
     sarif = inputs.sarif_file if inputs.sarif_file and os.path.isfile(inputs.sarif_file) else ""
     _publish(env, report, plan, notes, sarif)
     if code not in (EXIT_CLEAN, EXIT_FINDINGS):
-        print(command("error", f"keyscan: the scan is incomplete (exit {code}): {error or 'see the notes above'}"))
+        why = error or "see the notes above"
+        print(command("error", f"keyscan: the scan is incomplete (exit {code}): {why}"))
         return code
     count = len(report["findings"])
     if code == EXIT_FINDINGS and inputs.fail_on_findings:
@@ -171,7 +175,8 @@ def _read_report(path: Path) -> dict[str, Any] | None:
     return report
 
 
-def _publish(env: Mapping[str, str], report: dict[str, Any], plan: Plan, notes: list[str], sarif: str) -> None:
+def _publish(env: Mapping[str, str], report: dict[str, Any], plan: Plan, notes: list[str],
+             sarif: str) -> None:
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:

@@ -66,7 +66,8 @@ def from_base(repo: str, base: str, workdir: Path, *, config: str, baseline: str
         elif (copied := shadow.copy(inside)) is not None:
             chosen.args += ["--baseline", str(copied)]
         else:
-            chosen.notes.append(f"the baseline {inside} is not in the base commit {base[:12]}; nothing is baselined")
+            chosen.notes.append(f"the baseline {inside} is not in the base commit {base[:12]}; "
+                                "nothing is baselined")
     return chosen
 
 
@@ -122,7 +123,8 @@ def _extra_rules(name: str, data: bytes) -> list[str]:
     if not isinstance(extra, list):
         return []
     folder = posixpath.dirname(name)
-    paths = [posixpath.normpath(posixpath.join(folder, item)) for item in extra if isinstance(item, str) and item]
+    paths = [posixpath.normpath(posixpath.join(folder, item))
+             for item in extra if isinstance(item, str) and item]
     return [p for p in paths if not p.startswith(("../", "/")) and p not in ("..", ".")]
 
 

@@ -117,14 +117,16 @@ def summary_markdown(report: Mapping[str, Any], scanned: str, notes: Iterable[st
     findings: list[Mapping[str, Any]] = list(report.get("findings", []))
     summary: Mapping[str, Any] = report.get("summary", {})
     count = len(findings)
-    head = [f"### keyscan: {count} leaked secret(s) found" if count else "### keyscan: no leaked secrets found",
+    title = f"{count} leaked secret(s) found" if count else "no leaked secrets found"
+    head = [f"### keyscan: {title}",
             "",
             f"Scanned {code(scanned)}: {_int(summary.get('commits_scanned'))} commit(s), "
             f"{_int(summary.get('blobs_scanned'))} blob(s).", ""]
     tail: list[str] = []
     suppressed = summary.get("suppressed") or {}
     if suppressed:
-        tail += ["Suppressed: " + ", ".join(f"{_int(n)} by {md(k)}" for k, n in sorted(suppressed.items())), ""]
+        counts = ", ".join(f"{_int(n)} by {md(k)}" for k, n in sorted(suppressed.items()))
+        tail += [f"Suppressed: {counts}", ""]
     all_notes = [*notes, *summary.get("notes", []), *summary.get("warnings", [])]
     if all_notes:
         tail += [f"- {md(note)}" for note in all_notes[:MAX_NOTES]]
@@ -164,7 +166,8 @@ def _row(finding: Mapping[str, Any]) -> str:
     if commit:
         commit = commit[:12] + (" (removed)" if finding.get("status") == "removed" else "")
     cells = [md(finding.get("severity", "")), md(finding.get("rule_id", "")), code(where),
-             code(commit) if commit else "-", code(shown_secret(finding)), code(finding.get("fingerprint", ""))]
+             code(commit) if commit else "-", code(shown_secret(finding)),
+             code(finding.get("fingerprint", ""))]
     return "| " + " | ".join(cells) + " |"
 
 

@@ -37,8 +37,9 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
     # each "**Section.**" line its own paragraph: a single newline would run them together in Markdown
     sections = re.sub(r"\n+(?=\*\*)", "\n\n", rule.help.strip()) or _DEFAULT_HELP
     markdown = sections + "\n\nReferences:\n" + "\n".join(f"- {r}" for r in rule.references)
-    return _reporting_descriptor(rule.id, rule.name, rule.provider, rule.severity, rule.confidence, short, full,
-                                 plain, markdown, rule.references[0] if rule.references else INFORMATION_URI)
+    help_uri = rule.references[0] if rule.references else INFORMATION_URI
+    return _reporting_descriptor(rule.id, rule.name, rule.provider, rule.severity, rule.confidence, short,
+                                 full, plain, markdown, help_uri)
 
 
 def _stand_in(finding: Finding) -> dict[str, Any]:
@@ -50,8 +51,9 @@ def _stand_in(finding: Finding) -> dict[str, Any]:
                                  _DEFAULT_HELP, INFORMATION_URI)
 
 
-_DEFAULT_HELP = ("Treat the credential as compromised: revoke or rotate it with its issuer first, update what "
-                 "used it, then remove it from the code and from git history (see 'keyscan explain RULE_ID').")
+_DEFAULT_HELP = ("Treat the credential as compromised: revoke or rotate it with its issuer first, update "
+                 "what used it, then remove it from the code and from git history (see 'keyscan explain "
+                 "RULE_ID').")
 
 
 def _reporting_descriptor(rule_id: str, name: str, provider: str, severity: Severity, confidence: Confidence,
@@ -95,7 +97,8 @@ def _region(finding: Finding) -> dict[str, int]:
     end_column = max(1, finding.end_column)
     if end_line == start_line and end_column <= start_column:
         end_column = start_column + 1
-    return {"startLine": start_line, "startColumn": start_column, "endLine": end_line, "endColumn": end_column}
+    return {"startLine": start_line, "startColumn": start_column, "endLine": end_line,
+            "endColumn": end_column}
 
 
 def _uri(finding: Finding, root: Path | None) -> str:

@@ -67,6 +67,7 @@ HASH: list[Row] = [
     # a plain hex key assigned to a secret name is kept: many providers issue hex keys
     ("ce05d4259fb206b33ce10257f8092e6b", 'api_key = "ce05d4259fb206b33ce10257f8092e6b"', "", False),
     ("89d8e91c5599a4d54346e2a8053a3d4e", "Authorization: Bearer 89d8e91c5599a4d54346e2a8053a3d4e", "", False),
+    ("faff0adcdf2403c19aa9a8f40aa9705e", "service.api.key=faff0adcdf2403c19aa9a8f40aa9705e", "", False),
     ("ce05d4259fb206b33ce10257f8092e6b", 'token_sha = "ce05d4259fb206b33ce10257f8092e6b"', "", True),
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "api_key = mXLajQrkaJM24WbSjcsOmSWs9q5l", "", False),
     ("CE05D4259fb206b33ce10257f8092e6b", "", "", False),
@@ -115,6 +116,10 @@ IDENTIFIER: list[Row] = [
     ("hunter2x9q", "", "", False),
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "", "", False),
     ("PQjztGWNLpuYfhBXcZvosGQz", "", "", False),
+    ("storage_credentials_v2", "", "", True),
+    ("my_secret_value_123", "", "", True),
+    ("sZi-QOtvptxBV", "", "", False),
+    ("live_1234567890123456", "", "", False),
 ]
 
 FILE_PATH: list[Row] = [
@@ -126,6 +131,8 @@ FILE_PATH: list[Row] = [
     ("certs/server.pem", "", "", True),
     ("settings.json", "", "", True),
     ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzRANDOMKEY", "", "", False),
+    ("/run/secrets/db_password", "", "", True),
+    ("/v07TSrT+pCEbY63dFIlsT6/vmhq1DifMSlxgvNa", "", "", False),
     ("k1zPZM6uVxMQ3oxq/goYlNuJPyRTZ1vRE/s76zTQE3eJk=", "", "", False),
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "", "", False),
 ]
@@ -189,6 +196,18 @@ DEFAULT_CREDENTIAL: list[Row] = [
     ("ZGVwbG95OnVPZngyV2xEd1F2c3pT", "Authorization: Basic ZGVwbG95OnVPZngyV2xEd1F2c3pT", "", False),
 ]
 
+PASSWORD_SHAPE: list[Row] = [
+    ("Password", 'password = "Password"', "", True),
+    ("PASSWORD", "", "", True),
+    ("Password!", "", "", True),
+    ("12345678", "", "", True),
+    ("correcthorse", "", "", True),
+    ("Summer2024!", "", "", False),
+    ("hunter2x9q", "", "", False),
+    ("gpAgPzXrEdA!", "", "", False),
+    ("lhqGTfYfyMJ#Yk", "", "", False),
+]
+
 TABLES: dict[str, list[Row]] = {
     "placeholder": PLACEHOLDER,
     "env-lookup": ENV_LOOKUP,
@@ -204,6 +223,7 @@ TABLES: dict[str, list[Row]] = {
     "provider-example": PROVIDER_EXAMPLE,
     "digit-and-letter": DIGIT_AND_LETTER,
     "default-credential": DEFAULT_CREDENTIAL,
+    "password-shape": PASSWORD_SHAPE,
 }
 
 
@@ -286,6 +306,11 @@ def test_provider_example(value: str, line: str, path: str, expected: bool) -> N
 @pytest.mark.parametrize(("value", "line", "path", "expected"), _cases("digit-and-letter"))
 def test_digit_and_letter(value: str, line: str, path: str, expected: bool) -> None:
     _check("digit-and-letter", value, line, path, expected)
+
+
+@pytest.mark.parametrize(("value", "line", "path", "expected"), _cases("password-shape"))
+def test_password_shape(value: str, line: str, path: str, expected: bool) -> None:
+    _check("password-shape", value, line, path, expected)
 
 
 @pytest.mark.parametrize(("value", "line", "path", "expected"), _cases("default-credential"))

@@ -76,10 +76,13 @@ _LOCKFILES = frozenset(
 _XMPL = re.compile(r"(?i)(?:^|[^a-z])xmpl(?:[^a-z]|$)")
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq")
 _IDENTIFIER = re.compile(r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+|_[a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*$")
-_WORD_PART = re.compile(r"^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)$")
+_SECRET_WORDS = re.compile(
+    r"(?i)secret|passw|token|api[_.-]?key|(?:access|auth)[_.-]?key|private|bearer|authori[sz]ation|credential"
+)
+_WORD_PART = re.compile(r"^(?:[A-Za-z][a-z]+(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*|[A-Z]+|[a-z])$")
 _NUMBER_PART = re.compile(r"^[vV]?\d+$")
 _FILE_PATH = re.compile(
-    r"^(?:\.{0,2}/|[A-Za-z]:\\|~/)"
+    r"^(?:\.{1,2}/|[A-Za-z]:\\|~/)"
     r"|\.(?:py|js|ts|json|ya?ml|txt|png|jpg|svg|html|css|md|go|rb|java|so|dll|pem|key|crt|p12|pfx|jks|der)$"
 )
 # A relative path is made of word-like parts; base64 secrets contain '/' too, but their parts
@@ -142,7 +145,7 @@ def _mixed_case(value: str) -> bool:
 
 
 def _names_secret(line: str) -> bool:
-    return bool(re.search(r"(?i)secret|passw|token|api[_-]?key|private|bearer|authori[sz]ation|credential", line))
+    return bool(_SECRET_WORDS.search(line))
 
 
 def is_lockfile(secret: str, line: str = "", path: str = "") -> bool:
@@ -185,15 +188,18 @@ def is_identifier(secret: str, line: str = "", path: str = "") -> bool:
                 and sum(len(p) >= 3 for p in words) >= 2)
     if _IDENTIFIER.match(secret):
         return True
-    return len(parts) > 1 and all(p.isalpha() for p in parts if p)
+    return len(parts) > 1 and all(_WORD_PART.match(p) for p in parts if p)
 
 
 def is_file_path(secret: str, line: str = "", path: str = "") -> bool:
     """File system paths and file names."""
     if _FILE_PATH.search(secret):
         return True
-    parts = secret.split("/")
-    return len(parts) >= 3 and all(p and _PATH_PART.match(p) for p in parts)
+    parts = secret.split("/")  # '/etc/app/token', 'config/keys/prod'; not '/v07TSrT+pCEbY63d/Fvmhq1'
+    words = [p for p in parts if p]
+    return (len(parts) >= 3 or (secret.startswith("/") and len(words) >= 1)) and all(
+        _PATH_PART.match(p) for p in words
+    )
 
 
 def is_css_colour(secret: str, line: str = "", path: str = "") -> bool:
@@ -270,6 +276,18 @@ def is_default_credential(secret: str, line: str = "", path: str = "") -> bool:
     return f"{secret}:{secret}@" in line
 
 
+def is_not_password_shaped(secret: str, line: str = "", path: str = "") -> bool:
+    """Chosen passwords mix character classes: letters with digits (``Summer2024!``), or upper and
+    lower case with a symbol (``gpAgPzXrEdA!``).  Words, numbers and labels (``Password``,
+    ``PASSWORD``, ``12345678``) are dropped."""
+    letters = [c for c in secret if c.isalpha()]
+    if letters and any(c.isdigit() for c in secret):
+        return False
+    upper = sum(c.isupper() for c in letters)
+    symbol = any(not c.isalnum() for c in secret)
+    return not (symbol and upper >= 2 and len(letters) - upper >= 2)
+
+
 FILTERS: dict[str, Callable[[str, str, str], bool]] = {
     "placeholder": is_placeholder,
     "env-lookup": is_env_lookup,
@@ -285,4 +303,5 @@ FILTERS: dict[str, Callable[[str, str, str], bool]] = {
     "provider-example": is_provider_example,
     "digit-and-letter": needs_digit_and_letter,
     "default-credential": is_default_credential,
+    "password-shape": is_not_password_shaped,
 }

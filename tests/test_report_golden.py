@@ -14,24 +14,29 @@ they only have to be absent from every output.
 from __future__ import annotations
 
 import difflib
+import functools
 import io
 import json
 import os
 import re
 import shutil
+import string
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from keyscan.model import Confidence, Finding, ScanSummary, Severity
 from keyscan.report import REPORTERS, ReportContext
-from keyscan.rules.model import Rule, RuleSet
+from keyscan.rules.loader import load_rule_file
+from keyscan.rules.model import RuleSet
 from tests.clirun import run_cli
 from tests.gitrepo import GitRepo
-from tests.tokens import github_token
+from tests.tokens import github_token, random_text
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0.json"
@@ -40,26 +45,34 @@ TREE_SECRET = "ghp_GoldenFileFakeNotATokenAtAll00000000"
 HISTORY_SECRET = "AKIAGOLDENFAKE2345"
 COMMIT = "3f2c9a1e5b7d4c6f8a0b2d4e6f8a0c2e4b6d8f0a"
 LATER = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"
+LOWER = string.ascii_lowercase + string.digits
 
 
-def _rule(rule_id: str, name: str, provider: str, severity: Severity, confidence: Confidence,
-          help_text: str, reference: str) -> Rule:
-    return Rule(id=rule_id, name=name, provider=provider, severity=severity, confidence=confidence,
-                keywords=(), pattern=None, secret_group=0, path_pattern=None, min_entropy={}, checksum=None,
-                filters=(), allow_values=(), allow_paths=(), requires=None, tags=(provider,),
-                references=(reference,), help=help_text, positives=(), negatives=(),
-                source_file="golden.yaml")
+def _rule(rule_id: str, name: str, provider: str, severity: str, confidence: str, help_text: str,
+          reference: str) -> dict[str, Any]:
+    """A rule as its YAML says it (the public schema), matching made-up ``ksgolden_`` values only."""
+    positives = [f"value = ksgolden_{random_text(16, LOWER)}" for _ in range(2)]
+    return {"id": rule_id, "name": name, "provider": provider, "severity": severity, "confidence": confidence,
+            "keywords": ["ksgolden_"], "regex": r"\b(ksgolden_[a-z0-9]{16})\b", "references": [reference],
+            "help": help_text, "examples": {"positive": positives,
+                                            "negative": ["value = ksgolden_short", "value = ksgolden_"]}}
 
 
-RULES = RuleSet([
-    _rule("github-pat-classic", "GitHub personal access token (classic)", "github", Severity.CRITICAL,
-          Confidence.HIGH, "**What it is.** A classic GitHub token.\n**How to rotate.** Delete it at "
-          "https://github.com/settings/tokens and create a narrower one.",
-          "https://docs.github.com/en/authentication"),
-    _rule("aws-access-key-id", "AWS access key ID", "aws", Severity.HIGH, Confidence.MEDIUM,
-          "**What it is.** The id half of an AWS access key.\n**How to rotate.** Deactivate it in IAM.",
-          "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"),
-])
+@functools.lru_cache(maxsize=1)
+def rules() -> RuleSet:
+    document = {"schema": "keyscan/rules/v1", "rules": [
+        _rule("github-pat-classic", "GitHub personal access token (classic)", "github", "critical", "high",
+              "**What it is.** A classic GitHub token.\n**How to rotate.** Delete it at "
+              "https://github.com/settings/tokens and create a narrower one.\n",
+              "https://docs.github.com/en/authentication"),
+        _rule("aws-access-key-id", "AWS access key ID", "aws", "high", "medium",
+              "**What it is.** The id half of an AWS access key.\n**How to rotate.** Deactivate it in IAM.\n",
+              "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"),
+    ]}
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "golden.yaml"
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return RuleSet(load_rule_file(path))
 
 
 def findings() -> tuple[list[Finding], list[Finding]]:
@@ -87,7 +100,7 @@ def summary() -> ScanSummary:
 
 def render(fmt: str) -> str:
     reported, suppressed = findings()
-    context = ReportContext(reported, summary(), RULES, show_secrets=False, color=False, kind="history",
+    context = ReportContext(reported, summary(), rules(), show_secrets=False, color=False, kind="history",
                             suppressed=suppressed, show_suppressed=True)
     stream = io.StringIO()
     REPORTERS[fmt](context, stream)

@@ -135,7 +135,8 @@ def run_once(tool: Tool, target: str, out: str) -> tuple[float, int, str]:
         time.sleep(0.02)
     elapsed = time.perf_counter() - started
     error = process.stderr.read().decode(errors="replace")[-300:] if process.stderr else ""
-    failed = "" if process.returncode in (0, 1) else f"exit {process.returncode}: {error.strip()}"
+    # 0 clean, 1 findings (keyscan, Betterleaks, detect-secrets), 200 findings (Kingfisher)
+    failed = "" if process.returncode in (0, 1, 200) else f"exit {process.returncode}: {error.strip()}"
     return elapsed, peak, failed
 
 

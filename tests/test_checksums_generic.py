@@ -44,6 +44,7 @@ def _jwt(header: dict[str, object], payload: dict[str, object], signature: str) 
         ("ZGVwbG95OnBhc3M", False),  # unpadded: not a valid Basic value
         ("!!!!not-base64!!!!", False),
     ],
+    ids=[f"case-{i}" for i in range(11)],  # values are random: stable ids keep xdist workers in step
 )
 def test_basic_auth_pair(value: str, expected: bool) -> None:
     assert basic_auth(value) is expected
@@ -66,6 +67,7 @@ SIGNATURE = _b64url(secrets.token_bytes(32))
         ("eyJub3RfYV9qd3RfYXRfYWxs.eyJ0aGlzX2lzX25vdA.c2lnbmF0dXJlX2hlcmVfMTIzNDU2Nzg", False),
         (_b64url(b'{"alg":"HS256"}') + "." + _b64url(b"[1, 2]") + "." + SIGNATURE, False),  # payload not an object
     ],
+    ids=[f"case-{i}" for i in range(10)],  # values are random: stable ids keep xdist workers in step
 )
 def test_jwt_structure(token: str, expected: bool) -> None:
     assert jwt(token) is expected

@@ -81,6 +81,7 @@ def test_sentry_accepts_generated_tokens(_: int) -> None:
         "sntrys_" + "A" * 43,  # no payload
         "sntryu_" + "a" * 64,
     ],
+    ids=["no-iat", "empty-iat", "not-object", "not-json", "not-base64", "no-payload", "user-token"],
 )
 def test_sentry_rejects_tokens_without_a_valid_payload(token: str) -> None:
     assert not sentry_org_token(token)

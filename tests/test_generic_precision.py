@@ -101,6 +101,13 @@ POSITIVES: list[tuple[str, str, str, str]] = [
         '<appSettings>\n  <add key="ApiKey" value="YBxyT2eX4enNGDHRXrBA" />\n',
         "YBxyT2eX4enNGDHRXrBA",
     ),
+    # code embedded in a JSON string (notebook exports, Postman collections): escaped quotes
+    (
+        "generic-api-key",
+        "collection.json",
+        '{"exec": ["const apiKey = \\"hq16B6C0IEhMsx86nZpfg7f7\\";"]}',
+        "hq16B6C0IEhMsx86nZpfg7f7",
+    ),
     # HCL / Terraform
     (
         "generic-password",

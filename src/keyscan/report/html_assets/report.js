@@ -400,11 +400,13 @@
       const x0 = x(f._time);
       ctx.fillStyle = COLOURS[f.severity] || "#555";
       if (f.status === "removed") {
-        const x1 = isNaN(f._last) ? x0 : x(f._last);
-        ctx.globalAlpha = 0.45;
-        ctx.fillRect(x0, y, Math.max(x1 - x0, 3), h);
+        // pale up to the last sighting when it is known, else a short mark: removed at an unknown time
+        const x1 = isNaN(f._last) ? x0 + 8 : Math.max(x(f._last), x0 + 3);
+        ctx.globalAlpha = 0.4;
+        ctx.fillRect(x0, y, x1 - x0, h);
         ctx.globalAlpha = 1;
-        ctx.fillRect(Math.max(x1, x0 + 3) - 1, y, 2, h);
+        ctx.fillRect(x0, y, 2, h);
+        if (!isNaN(f._last)) ctx.fillRect(x1 - 2, y, 2, h);
       } else {
         ctx.globalAlpha = 0.9;
         ctx.fillRect(x0, y, Math.max(latest - x0, 3), h);

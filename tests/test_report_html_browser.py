@@ -200,8 +200,8 @@ class Page:
             time.sleep(0.05)
 
     def eval(self, expression: str) -> Any:
-        result = self.tools.call("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
-                                 session=self.session)
+        result = self.tools.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                      "awaitPromise": True}, session=self.session)
         if "exceptionDetails" in result:
             raise AssertionError(f"{expression!r} threw: {result['exceptionDetails']}")
         return result["result"].get("value")

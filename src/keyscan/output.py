@@ -39,27 +39,34 @@ def warn(message: str) -> None:
     print(f"keyscan: {message}", file=sys.stderr)
 
 
+UNENCODABLE = "backslashreplace"  # undecodable bytes of a file name (surrogate escapes) in a report
+
+
 @contextlib.contextmanager
 def report_stream(path: str | None, private: bool) -> Iterator[TextIO]:
     """stdout, or a file written to a temporary name and renamed when complete.
 
     ``private`` (the report holds raw secrets) creates the file with mode 0600.
-    An interrupted run leaves no half-written report behind.
+    An interrupted run leaves no half-written report behind.  A file name that is not
+    valid UTF-8 is written as ``\\udcXX`` escapes (valid JSON, readable text), never a crash.
     """
     if path is None or path == "-":
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=UNENCODABLE)
         yield sys.stdout
         sys.stdout.flush()
         return
     if os.path.exists(path) and not os.path.isfile(path):
         # /dev/null, a FIFO, /dev/stdout: write straight through; renaming over it would replace it.
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        with open(path, "w", encoding="utf-8", errors=UNENCODABLE, newline="\n") as handle:
             yield handle
         return
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(prefix=".keyscan-", suffix=".tmp", dir=directory)
     try:
         os.chmod(temporary, 0o600 if private else 0o644 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors=UNENCODABLE, newline="\n") as handle:
             yield handle
         os.replace(temporary, path)
     except BaseException:

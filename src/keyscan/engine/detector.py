@@ -35,6 +35,9 @@ class ChunkResult:
     timed_out: list[str] = field(default_factory=list)
 
 
+LINE_CONTEXT = 2048  # characters each side of a match that filters and allow comments see on its line
+
+
 class _Lines:
     """Offset -> (line, column) for one text, computed lazily on the first match."""
 
@@ -49,9 +52,14 @@ class _Lines:
         return index + 1, offset - self._starts[index] + 1
 
     def line_text(self, offset: int) -> str:
-        start = self._text.rfind("\n", 0, offset) + 1
-        end = self._text.find("\n", offset)
-        return self._text[start : end if end >= 0 else len(self._text)]
+        """The line around ``offset``, at most ``LINE_CONTEXT`` characters each side.
+
+        On a megabyte-long minified line, words far away say nothing about this match, and
+        copying and searching the whole line for every match made one such line quadratic."""
+        low = max(0, offset - LINE_CONTEXT)
+        start = self._text.rfind("\n", low, offset) + 1 or low
+        end = self._text.find("\n", offset, offset + LINE_CONTEXT)
+        return self._text[start : end if end >= 0 else min(len(self._text), offset + LINE_CONTEXT)]
 
 
 class Detector:
@@ -115,7 +123,9 @@ class Detector:
     def _run_rule(self, rule: Rule, chunk: Chunk, text: str, lines: _Lines, result: ChunkResult,
                   budget: float) -> None:
         assert rule.pattern is not None
-        deadline = time.monotonic() + budget
+        # CPU time, as the regex engine's own timeout counts it: the budget measures the work a rule
+        # does, so a busy machine (or more workers) does not change which rules time out
+        deadline = time.process_time() + budget
         for match in rule.pattern.finditer(text, timeout=budget):
             secret = match.group(rule.secret_group)
             if not secret:
@@ -124,7 +134,7 @@ class Detector:
             finding = self._check(rule, chunk, text, lines, secret, start)
             if finding is not None:
                 result.findings.append(finding)
-            if time.monotonic() > deadline:
+            if time.process_time() > deadline:
                 raise TimeoutError(rule.id)
 
     def _check(self, rule: Rule, chunk: Chunk, text: str, lines: _Lines, secret: str,
@@ -196,6 +206,8 @@ def _requirement_met(rule: Rule, text: str, start: int, length: int) -> bool:
     for _ in range(rule.requires.within_lines + 1):
         following = text.find("\n", hi + 1)
         hi = len(text) if following < 0 else following
+    reach = LINE_CONTEXT * (rule.requires.within_lines + 1)  # long lines: the neighbourhood, not megabytes
+    lo, hi = max(lo, start - reach), min(hi, start + length + reach)
     return rule.requires.pattern.search(text, lo, hi) is not None
 
 
@@ -205,12 +217,18 @@ def _resolve_overlaps(findings: list[Finding], generic: frozenset[str]) -> list[
         return findings
     ordered = sorted(findings, key=lambda f: (f.line, f.column, f.end_line, f.end_column, f.rule_id))
     kept: list[Finding] = []
+    # Kept findings that may still overlap a later one: starts only grow, so one that ends before
+    # this start never can again.  Pruning keeps a file with thousands of findings linear.
+    active: list[int] = []
     for finding in ordered:
-        rival = next((k for k in kept if _overlap(k, finding)), None)
+        start = (finding.line, finding.column)
+        active = [i for i in active if (kept[i].end_line, kept[i].end_column) > start]
+        rival = next((i for i in active if _overlap(kept[i], finding)), None)
         if rival is None:
+            active.append(len(kept))
             kept.append(finding)
-        elif _rank(finding, generic) > _rank(rival, generic):
-            kept[kept.index(rival)] = finding
+        elif _rank(finding, generic) > _rank(kept[rival], generic):
+            kept[rival] = finding
     return sorted(kept, key=lambda f: (f.line, f.column, f.rule_id))
 
 

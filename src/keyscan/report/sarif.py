@@ -104,7 +104,8 @@ def _region(finding: Finding) -> dict[str, int]:
 def _uri(finding: Finding, root: Path | None) -> str:
     """Relative to the repository root, '/'-separated and percent-encoded: GitHub resolves it against
     the checkout, and the same file must get the same URI in every run."""
-    return quote(repo_relative(finding, root).lstrip("/"), safe="/")
+    # a name that is not UTF-8 keeps its own bytes, percent-encoded
+    return quote(repo_relative(finding, root).lstrip("/"), safe="/", errors="surrogateescape")
 
 
 def _result(finding: Finding, index: int, root: Path | None) -> dict[str, Any]:

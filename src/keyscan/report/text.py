@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 from typing import TextIO
 
@@ -11,6 +12,15 @@ from keyscan.model import Finding, ScanSummary, Severity
 from keyscan.redact import redact
 from keyscan.report.context import ReportContext
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Control characters from file names and commit metadata shown as escapes: a hostile name must
+    not break a finding over two lines or send the terminal escape sequences (that could erase lines)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 _SEVERITY_COLOUR = {Severity.CRITICAL: "red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
 
 
@@ -19,14 +29,14 @@ def write(context: ReportContext, stream: TextIO) -> None:
         return click.style(text, **kwargs) if context.color else text  # type: ignore[arg-type]
 
     for path, group in groupby(context.findings, key=lambda f: f.path):
-        stream.write(style(path, bold=True) + "\n")
+        stream.write(style(printable(path), bold=True) + "\n")
         for finding in group:
             _write_finding(context, finding, stream, style)
         stream.write("\n")
     if context.show_suppressed and context.suppressed:
         stream.write(style("Suppressed findings", bold=True) + "\n")
         for finding in context.suppressed:
-            stream.write(f"  {finding.path}:{finding.line}:{finding.column}  {finding.rule_id}  "
+            stream.write(f"  {printable(finding.path)}:{finding.line}:{finding.column}  {finding.rule_id}  "
                          f"{finding.fingerprint}  ({finding.suppressed_by})\n")
         stream.write("\n")
     stream.write(summary_lines(context.summary, len(context.findings), context.kind) + "\n")
@@ -53,8 +63,8 @@ def _write_finding(context: ReportContext, finding: Finding, stream: TextIO, sty
         stream.write(f", decoded from {finding.decoded_from}")
     stream.write("]\n")
     if finding.commit:
-        stream.write(f"      commit {finding.commit[:12]} by {finding.author} <{finding.email}> on "
-                     f"{finding.date[:10]}: {finding.subject[:72]}\n")
+        stream.write(f"      commit {finding.commit[:12]} by {printable(finding.author)} <{printable(finding.email)}> "
+                     f"on {finding.date[:10]}: {printable(finding.subject[:72])}\n")
         extra = len(finding.occurrences)
         stream.write(f"      status: {finding.status}" + (f", seen in {extra} more place(s)" if extra else "") + "\n")
     rule = context.rules.get(finding.rule_id)
@@ -82,7 +92,7 @@ def summary_lines(summary: ScanSummary, findings: int, kind: str = "tree") -> st
     if summary.suppressed:
         parts.append("  suppressed: " + ", ".join(f"{n} by {k}" for k, n in sorted(summary.suppressed.items())))
     for line in summary.notes + summary.warnings + summary.rule_timeouts:
-        parts.append(f"  note: {line}")
+        parts.append(f"  note: {printable(line)}")
     if summary.incomplete:
         parts.append("  INCOMPLETE: part of the scan failed; the result is not clean")
     return "\n".join(parts)

@@ -27,6 +27,7 @@ class FileTarget:
 class Listing:
     targets: list[FileTarget]
     skipped: list[str]  # one line each: path and reason
+    incomplete: bool = False  # a directory could not be read: files in scope were not seen
 
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -40,7 +41,7 @@ def list_targets(paths: list[str], use_git: bool = True) -> Listing:
             raise KeyscanError(f"no such file or directory: {given}")
         if os.path.isdir(given) and not os.path.islink(given):
             root = work_tree_root(given) if use_git else None
-            found = _git_files(given, root) if root else _walk(given, listing.skipped)
+            found = _git_files(given, root) if root else _walk(given, listing)
             found = _drop_escaping_links(found, given, listing.skipped)
         else:
             found = [FileTarget(given, _display(given))]
@@ -70,10 +71,13 @@ def _git_files(given: str, root: str) -> list[FileTarget]:
     return targets
 
 
-def _walk(given: str, skipped: list[str]) -> list[FileTarget]:
+def _walk(given: str, listing: Listing) -> list[FileTarget]:
+    def unreadable(error: OSError) -> None:
+        listing.skipped.append(f"{_display(error.filename or given)}: unreadable directory ({error.strerror})")
+        listing.incomplete = True
+
     targets = []
-    for directory, dirnames, filenames in os.walk(given, followlinks=False, onerror=lambda e: skipped.append(
-            f"{_display(e.filename or given)}: unreadable directory")):
+    for directory, dirnames, filenames in os.walk(given, followlinks=False, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in sorted(filenames):
             disk = os.path.join(directory, name)
@@ -100,10 +104,15 @@ def _inside(link: str, root_real: str) -> bool:
     return target == root_real or target.startswith(root_real + os.sep)
 
 
+VANISHED = "unreadable: it disappeared during the scan"
+
+
 def read_regular_file(path: str, max_size: int) -> tuple[bytes | None, str]:
-    """The file's bytes, or None and a reason ('too-large', 'not-regular', 'unreadable: ...')."""
+    """The file's bytes, or None and a reason ('too-large', 'not-regular', VANISHED, 'unreadable: ...')."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        return None, VANISHED
     except OSError as exc:
         return None, f"unreadable: {exc.strerror}"
     try:

@@ -1,0 +1,142 @@
+"""A process pool that notices a dead worker instead of waiting for it forever.
+
+``multiprocessing.Pool`` quietly replaces a worker that dies (the OOM killer, a
+crash in C code, a stray signal) and waits forever for the task it held.  The
+``concurrent.futures`` pool breaks instead; keyscan turns that into an
+incomplete scan (exit 3), never a hang and never a clean result it cannot vouch
+for.  Workers are forked (the compiled rules are inherited, not pickled), ignore
+Ctrl-C (the parent handles it and stops them), and are all started up front, so
+none inherits a pipe the parent opens later (``git cat-file``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from keyscan.errors import IncompleteScanError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class WorkerDied(IncompleteScanError):
+    """A worker process ended in the middle of the scan: what it held was not scanned."""
+
+
+def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    initializer(*initargs)
+
+
+def _ready() -> bool:
+    return True
+
+
+class WorkerPool:
+    """``jobs`` forked workers; use as a context manager, then :meth:`submit` / :meth:`result` or :meth:`map`."""
+
+    def __init__(self, jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()) -> None:
+        self.jobs = jobs
+        self._processes: list[Any] = []
+        self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_start_worker, initargs=(initializer, initargs))
+
+    def __enter__(self) -> WorkerPool:
+        # With fork, the first submit starts every worker: do it now, before the caller opens pipes.
+        self.result(self._executor.submit(_ready))
+        self._processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        return self
+
+    def submit(self, fn: Callable[[T], R], item: T) -> Future[R]:
+        try:
+            return self._executor.submit(fn, item)
+        except BrokenProcessPool:
+            raise self._died() from None
+
+    def result(self, future: Future[R]) -> R:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise self._died() from None
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None) -> Iterator[R]:
+        """Results as they complete, with at most ``window`` items in flight (bounded memory)."""
+        limit = window or 4 * self.jobs
+        pending: set[Future[R]] = set()
+        source = iter(items)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < limit:
+                item = next(source, _END)
+                if item is _END:
+                    exhausted = True
+                else:
+                    pending.add(self.submit(fn, item))  # type: ignore[arg-type]
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield self.result(future)
+
+    def ordered(self) -> OrderedWindow:
+        return OrderedWindow(self)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self._executor.shutdown(wait=True)
+            return
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop now (Ctrl-C, an error): drop queued work and end the workers without waiting for them."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for process in self._processes:
+            with contextlib.suppress(Exception):
+                process.kill()
+        with contextlib.suppress(Exception):
+            self._executor.shutdown(wait=True)
+
+    def _died(self) -> WorkerDied:
+        deadline = time.monotonic() + 2  # the pool's own thread reaps the dead worker and ends the rest
+        while time.monotonic() < deadline and any(p.exitcode is None for p in self._processes):
+            time.sleep(0.05)
+        codes = {p.exitcode for p in self._processes if p.exitcode not in (None, 0)}
+        codes = sorted(codes - {-signal.SIGTERM} or codes)  # the pool itself ends the others with SIGTERM
+        how = f" (exit status {', '.join(_describe(c) for c in codes)})" if codes else ""
+        return WorkerDied(f"a worker process died during the scan{how}; what it was scanning was not scanned, "
+                          "so the scan is incomplete (try fewer jobs with -j, or a lower --max-file-size)")
+
+
+class OrderedWindow:
+    """Futures collected in submission order (deterministic merging), a bounded number in flight."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self._inflight: deque[Future[Any]] = deque()
+
+    def submit(self, fn: Callable[[T], R], item: T, absorb: Callable[[R], None]) -> None:
+        self._inflight.append(self.pool.submit(fn, item))
+        while len(self._inflight) >= 2 * self.pool.jobs:
+            absorb(self.pool.result(self._inflight.popleft()))
+
+    def drain(self, absorb: Callable[[Any], None]) -> None:
+        while self._inflight:
+            absorb(self.pool.result(self._inflight.popleft()))
+
+
+def _describe(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return str(code)
+
+
+_END = object()

@@ -183,7 +183,8 @@ COMMANDS = {
     "history --since": (["history", ".", "--since", "{base}"], None),
     "history --new-branch": (["history", ".", "--new-branch", "feature"], None),
     "pre-push (update)": (["pre-push", "."], "refs/heads/main {head} refs/heads/main {base}\n"),
-    "pre-push (new branch)": (["pre-push", "."], "refs/heads/feature {feature} refs/heads/feature " + "0" * 40),
+    "pre-push (new branch)": (["pre-push", "."],
+                              "refs/heads/feature {feature} refs/heads/feature " + "0" * 40),
 }
 
 

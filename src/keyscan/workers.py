@@ -41,7 +41,7 @@ def _ready() -> bool:
 
 
 class WorkerPool:
-    """``jobs`` forked workers; use as a context manager, then :meth:`submit` / :meth:`result` or :meth:`map`."""
+    """``jobs`` forked workers: a context manager; :meth:`submit` and :meth:`result`, or :meth:`map`."""
 
     def __init__(self, jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()) -> None:
         self.jobs = jobs
@@ -111,8 +111,9 @@ class WorkerPool:
         codes = {p.exitcode for p in self._processes if p.exitcode not in (None, 0)}
         codes = sorted(codes - {-signal.SIGTERM} or codes)  # the pool itself ends the others with SIGTERM
         how = f" (exit status {', '.join(_describe(c) for c in codes)})" if codes else ""
-        return WorkerDied(f"a worker process died during the scan{how}; what it was scanning was not scanned, "
-                          "so the scan is incomplete (try fewer jobs with -j, or a lower --max-file-size)")
+        return WorkerDied(f"a worker process died during the scan{how}; what it was scanning was not "
+                          "scanned, so the scan is incomplete (try fewer jobs with -j, or a lower "
+                          "--max-file-size)")
 
 
 class OrderedWindow:

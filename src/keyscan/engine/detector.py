@@ -35,7 +35,7 @@ class ChunkResult:
     timed_out: list[str] = field(default_factory=list)
 
 
-LINE_CONTEXT = 2048  # characters each side of a match that filters and allow comments see on its line
+LINE_CONTEXT = 1024  # characters each side of a match that filters and allow comments see on its line
 
 
 class _Lines:

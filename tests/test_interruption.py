@@ -1,0 +1,289 @@
+"""Ctrl-C and partial failure: exit 130 promptly with no half-written report and no stray workers; a
+worker that dies makes the scan incomplete (exit 3), never a hang and never a clean exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.clirun import run_cli
+from tests.gitrepo import GitRepo
+from tests.tokens import github_token
+
+# Runs the real CLI; a worker (never the parent) that meets a file named "poison" dies the way KS_DIE says.
+DYING_WORKER = """
+import os, signal, sys
+import keyscan.engine.detector as detector
+parent = os.getpid()
+original = detector.Detector.scan
+def scan(self, chunk):
+    if os.getpid() != parent and "poison" in chunk.path:
+        if os.environ["KS_DIE"] == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if os.environ["KS_DIE"] == "exit":
+            os._exit(7)
+    return original(self, chunk)
+detector.Detector.scan = scan
+from keyscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+# A rule that backtracks on every input file (seconds to minutes of CPU each), with a budget so long
+# that the scan runs until it is stopped.
+SLOW_RULE = (
+    "rules:\n  - id: slow-rule\n    name: slow\n    provider: test\n    severity: low\n"
+    "    confidence: low\n    keywords: [slowpoke]\n    regex: '(\\w+\\s?)+=\\s*(\\w+)*!'\n"
+    "    references: [https://example.invalid/doc]\n    help: test rule\n"
+    "    examples:\n      positive: ['ab = cd! slowpoke', 'a=b! slowpoke']\n      negative: [c, d]\n"
+)
+SLOW_INPUT = "slowpoke\n" + "a b" * 2000 + "=" + "x" * 30 + "?\n"
+
+
+def _dying_run(args: list[str], how: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KS_DIE": how}
+    return subprocess.run([sys.executable, "-c", DYING_WORKER, *args, "--no-cache"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _tree(root: Path, files: int) -> None:
+    root.mkdir()
+    for index in range(files):
+        (root / f"file{index:03}.txt").write_text(f"value = {index}\n")
+    (root / "poison.txt").write_text(f"TOKEN={github_token()}\n")
+
+
+def _assert_incomplete(result: subprocess.CompletedProcess[str], report: Path, how: str) -> None:
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "worker process died" in result.stderr and "incomplete" in result.stderr
+    if how == "kill":
+        assert "SIGKILL" in result.stderr
+    assert not report.exists()
+
+
+@pytest.mark.parametrize("how", ["exit", "kill"])
+def test_a_worker_that_dies_in_a_tree_scan_makes_it_incomplete(tmp_path: Path, how: str) -> None:
+    _tree(tmp_path / "tree", 100)
+    report = tmp_path / "report.json"
+    result = _dying_run(["scan", "tree", "--no-git", "-j", "2", "-q", "-f", "json", "-o", str(report)], how,
+                        tmp_path)
+    _assert_incomplete(result, report, how)
+
+
+@pytest.fixture(scope="module")
+def big_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """Enough blobs (> SERIAL_BELOW) for history and --staged to use the pool; a poisoned one committed
+    and one staged."""
+    repo = GitRepo(tmp_path_factory.mktemp("interrupt") / "repo")
+    files: dict[str, str | bytes | None] = {f"f{i:03}.txt": f"value = {i}\n" for i in range(250)}
+    files["poison.txt"] = f"TOKEN={github_token()}\n"
+    repo.commit("many", files)
+    for index in range(250):
+        repo.write(f"f{index:03}.txt", f"value = {index + 1}\n")
+    repo.write("poison.txt", f"TOKEN={github_token()}\n")
+    repo.git("add", "-A")
+    return repo
+
+
+@pytest.mark.parametrize("how", ["exit", "kill"])
+def test_a_worker_that_dies_in_a_history_scan_makes_it_incomplete(big_repo: GitRepo, tmp_path: Path,
+                                                                    how: str) -> None:
+    report = tmp_path / "report.json"
+    result = _dying_run(["history", str(big_repo.path), "-j", "2", "-q", "-f", "json", "-o", str(report)],
+                        how, tmp_path)
+    _assert_incomplete(result, report, how)
+
+
+def test_a_worker_that_dies_in_a_staged_scan_makes_it_incomplete(big_repo: GitRepo, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = _dying_run(["scan", "--staged", ".", "-j", "2", "-q", "-f", "json", "-o", str(report)], "exit",
+                        big_repo.path)
+    _assert_incomplete(result, report, "exit")
+
+
+def test_the_same_scans_without_a_dying_worker_are_complete(big_repo: GitRepo, tmp_path: Path) -> None:
+    """The control: the harness itself does not break the pool."""
+    _tree(tmp_path / "tree", 100)
+    for args, cwd in ((["scan", "tree", "--no-git", "-j", "2"], tmp_path),
+                      (["history", str(big_repo.path), "-j", "2"], tmp_path),
+                      (["scan", "--staged", ".", "-j", "2"], big_repo.path)):
+        result = _dying_run([*args, "-q", "-f", "json"], "never", cwd)
+        assert result.returncode == 1, result.stderr
+        assert json.loads(result.stdout)["summary"]["complete"] is True
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------------
+
+
+def _interrupt(args: list[str], cwd: Path) -> tuple[int, float, str]:
+    """Start keyscan in its own process group, wait until it is scanning, press Ctrl-C (SIGINT to the
+    whole group, as a terminal does); return the exit code, the seconds it took to exit, and stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "keyscan", *args, "-v", "--no-cache"], cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # "-v" prints the config line once main() is running
+        assert first.startswith("keyscan: config"), first
+        time.sleep(1.5)  # listing, rule loading and pool start-up are over: the slow rule is running
+        assert proc.poll() is None, "the scan ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        pressed = time.monotonic()
+        code = proc.wait(timeout=30)
+        elapsed = time.monotonic() - pressed
+        rest = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_alive(proc.pid):
+        time.sleep(0.1)
+    assert not _group_alive(proc.pid), "worker or git processes outlived keyscan"
+    return code, elapsed, first + rest
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _slow_tree(root: Path, files: int) -> Path:
+    root.mkdir()
+    for index in range(files):
+        (root / f"slow{index:03}.txt").write_text(SLOW_INPUT)
+    rules = root.parent / "slow.yaml"
+    rules.write_text(SLOW_RULE)
+    return rules
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir()
+                  if p.name.startswith(".keyscan-") or p.name == "report.json")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_promptly_and_leaves_no_report(tmp_path: Path, jobs: str) -> None:
+    rules = _slow_tree(tmp_path / "tree", 80)
+    out = tmp_path / "out"
+    out.mkdir()
+    code, elapsed, stderr = _interrupt(["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules),
+                                        "--regex-timeout", "600", "--pure", "-j", jobs, "-f", "json",
+                                        "-o", str(out / "report.json")], tmp_path)
+    assert code == 130, stderr
+    assert elapsed < 10, f"took {elapsed:.1f}s to stop"
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert _leftovers(out) == []
+
+
+def test_ctrl_c_during_history_exits_130_and_stops_git_and_workers(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("slow", {f"slow{i:03}.txt": f"{i}\n{SLOW_INPUT}" for i in range(210)})
+    rules = tmp_path / "slow.yaml"
+    rules.write_text(SLOW_RULE)
+    code, elapsed, stderr = _interrupt(["history", str(repo.path), "--rules", str(rules), "--regex-timeout",
+                                        "600", "--pure", "-j", "2", "-f", "json",
+                                        "-o", str(tmp_path / "report.json")], tmp_path)
+    assert code == 130, stderr
+    assert elapsed < 10, f"took {elapsed:.1f}s to stop"
+    assert _leftovers(tmp_path) == []
+
+
+def test_interrupted_while_writing_the_report_leaves_no_partial_file(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyscan.report import REPORTERS
+
+    def half_then_ctrl_c(context, stream) -> None:  # type: ignore[no-untyped-def]
+        stream.write('{"findings": [')
+        stream.flush()
+        raise KeyboardInterrupt
+
+    (tmp_path / "a.env").write_text(f"TOKEN={github_token()}\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    previous = out / "report.json"
+    previous.write_text('{"previous": true}\n')
+    monkeypatch.setitem(REPORTERS, "json", half_then_ctrl_c)
+    result = run_cli("scan", str(tmp_path / "a.env"), "-f", "json", "-o", str(previous), "-q")
+    assert result.code == 130
+    assert previous.read_text() == '{"previous": true}\n'  # the last complete report is still whole
+    assert _leftovers(out) == ["report.json"]
+    previous.unlink()
+    result = run_cli("scan", str(tmp_path / "a.env"), "-f", "json", "-o", str(previous), "-q")
+    assert result.code == 130
+    assert _leftovers(out) == []
+
+
+def test_a_file_that_cannot_be_read_makes_the_scan_incomplete(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit 0 means every file in scope was read: one that could not be (EACCES, EIO) is not clean."""
+    import keyscan.sources.files as files
+
+    (tmp_path / "fine.txt").write_text("nothing here\n")
+    (tmp_path / "locked.env").write_text("TOKEN=unknown\n")
+    real_open = os.open
+
+    def guarded_open(path, flags, *args):  # type: ignore[no-untyped-def]
+        if str(path).endswith("locked.env"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(files.os, "open", guarded_open)
+    result = run_cli("scan", str(tmp_path), "--no-git", "-f", "json", "-q", "-j", "1")
+    assert result.code == 3, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["complete"] is False
+    assert any("locked.env: unreadable: Permission denied" in w for w in summary["warnings"])
+
+
+def test_an_unreadable_directory_makes_the_scan_incomplete(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyscan.sources.files as files
+
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "a.txt").write_text("a\n")
+    (tmp_path / "closed").mkdir()
+    real_scandir = os.scandir
+
+    def guarded_scandir(path):  # type: ignore[no-untyped-def]
+        if str(path).endswith("closed"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(files.os, "scandir", guarded_scandir)
+    result = run_cli("scan", str(tmp_path), "--no-git", "-f", "json", "-q", "-j", "1")
+    assert result.code == 3, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert any("closed: unreadable directory" in w for w in summary["warnings"])
+
+
+def test_a_file_that_vanishes_is_a_warning_not_a_failure(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleted between listing and reading: there is nothing left to leak, so the scan stays complete."""
+    import keyscan.sources.files as files
+
+    (tmp_path / "stays.txt").write_text("a\n")
+    (tmp_path / "goes.txt").write_text("b\n")
+    real_open = os.open
+
+    def vanishing_open(path, flags, *args):  # type: ignore[no-untyped-def]
+        if str(path).endswith("goes.txt") and os.path.exists(path):
+            os.unlink(path)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(files.os, "open", vanishing_open)
+    result = run_cli("scan", str(tmp_path), "--no-git", "-f", "json", "-q", "-j", "1")
+    assert result.code == 0, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["complete"] is True
+    assert any("goes.txt: unreadable: it disappeared" in w for w in summary["warnings"])

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keyscan.model import Finding
 
 FINGERPRINT_PREFIX = "ks1:"
 # Fixed prefixes that identify a token's kind without revealing it.
@@ -40,3 +45,31 @@ def redact(secret: str) -> str:
         prefix = 0
     hidden = min(len(flat) - prefix - tail, 16)
     return flat[:prefix] + "*" * hidden + flat[-tail:]
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every one of ``secrets`` it contains replaced by its redacted form."""
+    for secret in sorted((s for s in secrets if s and s in text), key=len, reverse=True):
+        text = text.replace(secret, redact(secret))
+    return text
+
+
+def scrub_metadata(findings: list[Finding]) -> list[Finding]:
+    """Findings whose commit subject, author and email no longer show the secrets that commit introduced:
+    a commit message that pastes the token must not print what the report redacts."""
+    by_commit: dict[str, set[str]] = {}
+    for finding in findings:
+        if finding.commit:
+            by_commit.setdefault(finding.commit, set()).add(finding.secret)
+    if not by_commit:
+        return findings
+    out = []
+    for finding in findings:
+        secrets = by_commit.get(finding.commit, ())
+        changes = {name: scrub(getattr(finding, name), secrets) for name in _METADATA}
+        changes = {name: value for name, value in changes.items() if value != getattr(finding, name)}
+        out.append(finding.replace(**changes) if changes else finding)
+    return out
+
+
+_METADATA = ("subject", "author", "email")

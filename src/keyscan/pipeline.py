@@ -18,6 +18,7 @@ from keyscan.engine.detector import Detector
 from keyscan.errors import EXIT_CLEAN, EXIT_FINDINGS, IncompleteScanError
 from keyscan.model import Confidence, Finding, ScanSummary, Severity
 from keyscan.output import report_stream, warn
+from keyscan.redact import scrub_metadata
 from keyscan.report import REPORTERS, ReportContext
 from keyscan.rules.loader import builtin_rules_dir, load_rules
 from keyscan.rules.model import RuleSet
@@ -168,12 +169,17 @@ def finish(
         captured.append(CapturedScan(reported, suppressed, summary, suppressor.root, kind))
         return EXIT_CLEAN
     color = _color(options)
-    context = ReportContext(reported, summary, prepared.rules, options.show_secrets, color, kind,
-                            suppressed, options.show_suppressed, root=suppressor.root)
+    # a commit message may paste the very secret the report redacts
+    scrubbed, scrubbed_suppressed = scrub_metadata(reported), scrub_metadata(suppressed)
+    shown, shown_suppressed = (reported, suppressed) if options.show_secrets else (
+        scrubbed, scrubbed_suppressed)
+    context = ReportContext(shown, summary, prepared.rules, options.show_secrets, color, kind,
+                            shown_suppressed, options.show_suppressed, root=suppressor.root)
     with report_stream(options.output, private=options.show_secrets) as stream:
         REPORTERS[options.format](context, stream)
     if options.sarif_output is not None:
-        sarif_context = dataclasses.replace(context, color=False)
+        sarif_context = dataclasses.replace(context, color=False, findings=scrubbed,
+                                            suppressed=scrubbed_suppressed)
         with report_stream(str(options.sarif_output), private=False) as stream:
             REPORTERS["sarif"](sarif_context, stream)
     if options.format != "text" and not options.quiet:

@@ -1,13 +1,12 @@
 """Run a detector over many inputs, in parallel, with deterministic results.
 
 Work is split into batches handed to a process pool (fork: the compiled
-rules are inherited, not pickled).  Results are sorted, so the output does
+rules are inherited, not pickled; see ``keyscan.workers``).  Results are sorted, so the output does
 not depend on the number of workers or on the order files were listed in.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +15,9 @@ from typing import TypeVar
 from keyscan.engine.detector import Detector
 from keyscan.model import Chunk, Finding, ScanSummary
 from keyscan.sources.content import decode_text, is_binary
-from keyscan.sources.files import FileTarget, read_regular_file
+from keyscan.sources.files import VANISHED, FileTarget, read_regular_file
 from keyscan.sources.notebooks import notebook_chunks
+from keyscan.workers import WorkerPool
 
 T = TypeVar("T")
 
@@ -70,6 +70,8 @@ def scan_file_batch(targets: Sequence[FileTarget]) -> BatchResult:
             else:
                 result.summary.skipped_other += 1
                 result.summary.warnings.append(f"{target.display_path}: {reason}")
+                # a file that is gone holds nothing; one that could not be read may hold a secret
+                result.summary.incomplete = result.summary.incomplete or reason != VANISHED
             continue
         result.bytes += len(data)
         if scan_bytes(_DETECTOR, data, target.display_path, result):
@@ -110,9 +112,9 @@ def run_batches(
         for batch in batches:
             absorb(worker(batch))
     else:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, initializer=_init_worker, initargs=(detector,)) as pool:
-            for part in pool.imap_unordered(worker, batches):
+        # a worker that dies raises WorkerDied (exit 3): never a hang, never a clean result
+        with WorkerPool(jobs, _init_worker, (detector,)) as pool:
+            for part in pool.map(worker, batches):
                 absorb(part)
     total.findings.sort(key=lambda f: f.sort_key())
     return total

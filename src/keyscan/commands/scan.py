@@ -83,4 +83,5 @@ def _scan_paths(prepared: Any, targets: list[str], use_git: bool, options: Any) 
         bar.close()
     result.summary.skipped_other += len(listing.skipped)
     result.summary.warnings[:0] = listing.skipped
+    result.summary.incomplete = result.summary.incomplete or listing.incomplete
     return result

@@ -16,14 +16,10 @@ feature for main's own changes.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import shutil
-import signal
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.pool import AsyncResult, Pool
 from typing import IO, Any
 
 from keyscan.engine.detector import Detector
@@ -34,6 +30,7 @@ from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject, StderrTail
 from keyscan.sources.content import is_binary
+from keyscan.workers import OrderedWindow, WorkerPool
 
 MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
 BATCH_BYTES = 4 * 1024 * 1024
@@ -304,12 +301,6 @@ def _init_worker(detector: Detector) -> None:
     _WORKER_DETECTOR = detector
 
 
-def _init_pool_worker(detector: Detector) -> None:
-    """Ctrl-C reaches the whole process group: only the parent handles it, workers just stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(detector)
-
-
 def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     """Worker entry point: scan each blob's bytes and keep its findings apart."""
     assert _WORKER_DETECTOR is not None
@@ -326,42 +317,38 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
 
 
 class _Workers:
-    """In-process or a fork pool, with a bounded number of batches in flight (flat memory)."""
+    """In-process or a fork pool, with a bounded number of batches in flight (flat memory).
+
+    Results are absorbed in submission order; a worker that dies raises ``WorkerDied`` (exit 3)."""
 
     def __init__(self, detector: Detector, jobs: int, absorb: Callable[[_BatchOutcome], None]) -> None:
         self.detector = detector
         self.jobs = jobs
         self.absorb = absorb
-        self._pool: Pool | None = None
-        self._inflight: deque[AsyncResult[_BatchOutcome]] = deque()
+        self._pool: WorkerPool | None = None
+        self._window: OrderedWindow | None = None
 
     def __enter__(self) -> _Workers:
         if self.jobs > 1:
-            context = multiprocessing.get_context("fork")
-            self._pool = context.Pool(self.jobs, initializer=_init_pool_worker, initargs=(self.detector,))
+            self._pool = WorkerPool(self.jobs, _init_worker, (self.detector,)).__enter__()
+            self._window = self._pool.ordered()
         else:
             _init_worker(self.detector)
         return self
 
     def submit(self, batch: list[_Item]) -> None:
-        if self._pool is None:
+        if self._window is None:
             self.absorb(_scan_batch(batch))
             return
-        self._inflight.append(self._pool.apply_async(_scan_batch, (batch,)))
-        while len(self._inflight) >= 2 * self.jobs:
-            self.absorb(self._inflight.popleft().get())
+        self._window.submit(_scan_batch, batch, self.absorb)
 
     def drain(self) -> None:
-        while self._inflight:
-            self.absorb(self._inflight.popleft().get())
+        if self._window is not None:
+            self._window.drain(self.absorb)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._pool is not None:
-            if exc_info[0] is None:
-                self._pool.close()
-            else:
-                self._pool.terminate()
-            self._pool.join()
+            self._pool.__exit__(*exc_info)
 
 
 def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],

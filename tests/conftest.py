@@ -1,13 +1,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module-scoped fixtures run before the per-test environment: give them an empty scan cache of their
+    module's own, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("module-scan-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No CI/pre-commit/colour/config leaking in from the environment running the tests."""
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No CI/pre-commit/colour/config leaking in from the environment running the tests; each test starts
+    with an empty scan cache (the rule-file memo stays shared)."""
     for name in ("CI", "GITHUB_ACTIONS", "PRE_COMMIT", "NO_COLOR", "KEYSCAN_CONFIG", "KEYSCAN_FINGERPRINT_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
@@ -15,3 +26,4 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
     monkeypatch.setenv("XDG_CACHE_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "keyscan-test-cache"))
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("scan-cache")))

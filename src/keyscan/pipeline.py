@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,6 +25,9 @@ from keyscan.rules.loader import builtin_rules_dir, load_rules
 from keyscan.rules.model import RuleSet
 from keyscan.settings import DEFAULT_MAX_FILE_SIZE, Settings, fingerprint_key_from_env
 from keyscan.suppression import IGNORE_FILE, IgnoreFile, Suppressor, read_ignore_file
+
+if TYPE_CHECKING:
+    from keyscan.cache import ScanCache
 
 
 @dataclass
@@ -88,6 +92,7 @@ def prepare(options: ScanOptions, root: Path) -> Prepared:
         fingerprint_key=fingerprint_key_from_env(),
         min_confidence=options.min_confidence,
         min_severity=options.min_severity,
+        entropy_overrides=tuple(sorted(config.entropy.items())),  # applied to the rules above; hashed (cache)
         jobs=options.jobs,
     )
     digest = hashlib.sha256()
@@ -96,6 +101,19 @@ def prepare(options: ScanOptions, root: Path) -> Prepared:
         digest.update(rule.id.encode())
     return Prepared(rules, config, settings, Detector(list(rules), settings, use_fast=options.use_fast),
                     digest.hexdigest())
+
+
+@contextlib.contextmanager
+def scan_cache(options: ScanOptions, prepared: Prepared) -> Iterator[ScanCache | None]:
+    """The re-scan cache for these rules and settings (None with ``--no-cache`` or when unusable)."""
+    from keyscan.cache import ScanCache
+
+    cache = None if options.no_cache else ScanCache.open(prepared.settings.answer_hash(prepared.ruleset_hash))
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def build_suppressor(prepared: Prepared, options: ScanOptions, repo_root: Path | None) -> Suppressor:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from keyscan.cache import ScanCache, file_key
 from keyscan.engine.detector import Detector
 from keyscan.model import Chunk, Finding, ScanSummary
 from keyscan.sources.content import decode_text, is_binary
@@ -22,6 +23,7 @@ from keyscan.workers import WorkerPool
 T = TypeVar("T")
 
 _DETECTOR: Detector | None = None
+_CACHE: ScanCache | None = None
 
 
 @dataclass
@@ -30,6 +32,7 @@ class BatchResult:
     summary: ScanSummary = field(default_factory=ScanSummary)
     units: int = 0
     bytes: int = 0
+    clean: list[bytes] = field(default_factory=list)  # cache keys of files scanned clean (working trees)
 
 
 def scan_bytes(detector: Detector, data: bytes, path: str, result: BatchResult, **chunk_args: object) -> bool:
@@ -74,14 +77,23 @@ def scan_file_batch(targets: Sequence[FileTarget]) -> BatchResult:
                 result.summary.incomplete = result.summary.incomplete or reason != VANISHED
             continue
         result.bytes += len(data)
+        cache = _CACHE
+        key = file_key(data, target.display_path) if cache is not None and not is_binary(data) else None
+        if key is not None and cache is not None and cache.is_clean(key):
+            result.summary.skipped_cached += 1  # instead of files_scanned: the sum is the same without cache
+            continue
+        before = (len(result.findings), len(result.summary.rule_timeouts))
         if scan_bytes(_DETECTOR, data, target.display_path, result):
             result.summary.files_scanned += 1
+            if key is not None and (len(result.findings), len(result.summary.rule_timeouts)) == before:
+                result.clean.append(key)  # no finding, no rule cut short
     return result
 
 
-def _init_worker(detector: Detector) -> None:
-    global _DETECTOR
+def _init_worker(detector: Detector, cache: ScanCache | None = None) -> None:
+    global _DETECTOR, _CACHE
     _DETECTOR = detector
+    _CACHE = cache
 
 
 def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
@@ -95,11 +107,16 @@ def run_batches(
     worker: Callable[[list[T]], BatchResult],
     jobs: int,
     on_progress: Callable[[BatchResult], None] | None = None,
+    cache: ScanCache | None = None,
 ) -> BatchResult:
-    """Run ``worker`` over batches, in a pool when ``jobs`` > 1, and merge the results."""
+    """Run ``worker`` over batches, in a pool when ``jobs`` > 1, and merge the results.
+
+    With a ``cache``, files it knows as clean are read but not scanned, and the clean ones are recorded."""
     total = BatchResult()
 
     def absorb(part: BatchResult) -> None:
+        if cache is not None:
+            cache.record((key, 0) for key in part.clean)
         total.findings.extend(part.findings)
         total.summary.merge(part.summary)
         total.units += part.units
@@ -107,15 +124,18 @@ def run_batches(
         if on_progress is not None:
             on_progress(part)
 
-    if jobs <= 1:
-        _init_worker(detector)
-        for batch in batches:
-            absorb(worker(batch))
-    else:
-        # a worker that dies raises WorkerDied (exit 3): never a hang, never a clean result
-        with WorkerPool(jobs, _init_worker, (detector,)) as pool:
-            for part in pool.map(worker, batches):
-                absorb(part)
+    try:
+        if jobs <= 1:
+            _init_worker(detector, cache)
+            for batch in batches:
+                absorb(worker(batch))
+        else:
+            # a worker that dies raises WorkerDied (exit 3): never a hang, never a clean result
+            with WorkerPool(jobs, _init_worker, (detector, cache)) as pool:
+                for part in pool.map(worker, batches):
+                    absorb(part)
+    finally:
+        _init_worker(detector)  # the cache is closed after the scan: forget it
     total.findings.sort(key=lambda f: f.sort_key())
     return total
 

@@ -11,7 +11,7 @@ import click
 from keyscan.commands.options import build_options, scan_options
 from keyscan.gitcmd import work_tree_root
 from keyscan.output import progress_enabled
-from keyscan.pipeline import build_suppressor, finish, prepare
+from keyscan.pipeline import build_suppressor, finish, prepare, scan_cache
 from keyscan.scanner import default_jobs
 from keyscan.sources.history import inspect_repo, request_for, scan_history
 
@@ -56,8 +56,9 @@ def history(ctx: click.Context, repo: str, branch: str | None, range_: str | Non
     prepared = prepare(options, root)
     request = request_for(repo, branch=branch, range_=range_, since=since, new_branch=new_branch,
                           recurse_submodules=recurse_submodules)
-    result = scan_history(prepared.detector, request, jobs=options.jobs or default_jobs(),
-                          progress=progress_enabled(options.quiet))
+    with scan_cache(options, prepared) as cache:
+        result = scan_history(prepared.detector, request, jobs=options.jobs or default_jobs(),
+                              progress=progress_enabled(options.quiet), cache=cache)
     summary = result.summary
     summary.duration_seconds = time.monotonic() - started
     top = info.toplevel or work_tree_root(repo)

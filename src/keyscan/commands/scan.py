@@ -13,7 +13,7 @@ from keyscan.commands.options import build_options, scan_options
 from keyscan.gitcmd import work_tree_root
 from keyscan.model import ScanSummary
 from keyscan.output import progress_bar, progress_enabled
-from keyscan.pipeline import build_suppressor, finish, prepare
+from keyscan.pipeline import build_suppressor, finish, prepare, scan_cache
 from keyscan.scanner import BatchResult, batched, default_jobs, run_batches, scan_bytes, scan_file_batch
 from keyscan.sources.files import list_targets
 
@@ -77,8 +77,9 @@ def _scan_paths(prepared: Any, targets: list[str], use_git: bool, options: Any) 
     size = max(8, min(256, len(listing.targets) // (jobs * 8) or 1))
     bar = progress_bar(len(listing.targets), "file", progress_enabled(options.quiet))
     try:
-        result = run_batches(prepared.detector, batched(listing.targets, size), scan_file_batch, jobs,
-                             on_progress=lambda part: bar.update(part.units))
+        with scan_cache(options, prepared) as cache:
+            result = run_batches(prepared.detector, batched(listing.targets, size), scan_file_batch, jobs,
+                                 on_progress=lambda part: bar.update(part.units), cache=cache)
     finally:
         bar.close()
     result.summary.skipped_other += len(listing.skipped)

@@ -20,8 +20,11 @@ import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from keyscan.cache import BINARY as CACHE_BINARY
+from keyscan.cache import LFS as CACHE_LFS
+from keyscan.cache import cached_blobs, record_blobs
 from keyscan.engine.detector import Detector
 from keyscan.errors import GitError
 from keyscan.gitcmd import popen_git, run_git
@@ -31,6 +34,9 @@ from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject, StderrTail
 from keyscan.sources.content import is_binary
 from keyscan.workers import OrderedWindow, WorkerPool
+
+if TYPE_CHECKING:
+    from keyscan.cache import ScanCache
 
 MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
 BATCH_BYTES = 4 * 1024 * 1024
@@ -287,6 +293,7 @@ class BlobJob:
 class _BatchOutcome:
     summary: ScanSummary = field(default_factory=ScanSummary)
     per_blob: list[tuple[int, list[Finding]]] = field(default_factory=list)
+    done: list[tuple[int, int]] = field(default_factory=list)  # (index, cache flags): clean, not cut short
     units: int = 0
     bytes: int = 0
 
@@ -307,10 +314,13 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     out = _BatchOutcome()
     result = BatchResult(summary=out.summary)
     for index, path, provenance, oid, data in batch:
-        before = len(result.findings)
-        scan_bytes(_WORKER_DETECTOR, data, path, result, provenance=provenance, blob_id=oid)
+        before, timeouts = len(result.findings), len(out.summary.rule_timeouts)
+        text = scan_bytes(_WORKER_DETECTOR, data, path, result, provenance=provenance, blob_id=oid)
         if len(result.findings) > before:
             out.per_blob.append((index, result.findings[before:]))
+        elif len(out.summary.rule_timeouts) == timeouts:
+            out.done.append((index, (0 if text else CACHE_BINARY) | (
+                CACHE_LFS if data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024 else 0)))
         out.units += 1
         out.bytes += len(data)
     return out
@@ -352,19 +362,23 @@ class _Workers:
 
 
 def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
-               on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool) -> ScanSummary:
+               on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
+               cache: ScanCache | None = None) -> ScanSummary:
     """Scan each blob once: sizes first (``--batch-check``), then contents through one ``--batch``.
 
     ``on_findings(index, findings)`` receives each blob's findings by its index in ``jobs_list``.
+    With a ``cache``, blobs it knows as clean are not read (counted as ``skipped_cached``), and the
+    blobs found clean are recorded.
     """
     summary = ScanSummary()
     _init_worker(detector)  # the parent scans binaries itself, and serial mode scans everything here
-    wanted = _within_size(detector, repo, jobs_list, on_findings, summary)
+    todo, lfs = cached_blobs(cache, jobs_list, summary) if cache is not None else (range(len(jobs_list)), 0)
+    wanted = _within_size(detector, repo, jobs_list, on_findings, summary, todo) if todo else []
     if not wanted:
+        _note_lfs(summary, lfs)
         return summary
     jobs = 1 if len(wanted) < SERIAL_BELOW else max(1, jobs)
     bar = progress_bar(len(wanted), "blob", progress)
-    lfs = 0
     scanned_bytes = 0
 
     def absorb(part: _BatchOutcome) -> None:
@@ -372,6 +386,8 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
         summary.merge(part.summary)
         for index, findings in part.per_blob:
             on_findings(index, findings)
+        if cache is not None:
+            record_blobs(cache, jobs_list, part.done)
         scanned_bytes += part.bytes
         bar.update(part.units)
         bar.set_postfix_str(f"{scanned_bytes / 1e6:.1f} MB", refresh=False)
@@ -405,19 +421,26 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
             workers.drain()
     finally:
         bar.close()
-    if lfs:
-        summary.notes.append(f"{lfs} Git LFS pointer file(s) scanned as the small text they are; "
-                             "the large files they point to are not in git and were not scanned")
+        if cache is not None:
+            cache.flush()
+    _note_lfs(summary, lfs)
     return summary
 
 
+def _note_lfs(summary: ScanSummary, lfs: int) -> None:
+    if lfs:
+        summary.notes.append(f"{lfs} Git LFS pointer file(s) scanned as the small text they are; "
+                             "the large files they point to are not in git and were not scanned")
+
+
 def _within_size(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
-                 on_findings: Callable[[int, list[Finding]], None], summary: ScanSummary) -> list[int]:
-    """Indexes of the blobs to read; the others are counted (too large, unreadable) and skipped."""
+                 on_findings: Callable[[int, list[Finding]], None], summary: ScanSummary,
+                 todo: Sequence[int]) -> list[int]:
+    """Indexes (among ``todo``) of the blobs to read; the others are counted (too large, unreadable)."""
     wanted: list[int] = []
     max_size = detector.settings.max_file_size
     with CatFile(repo, contents=False) as check:
-        for index, reply in enumerate(check.objects(j.oid for j in jobs_list)):
+        for index, reply in zip(todo, check.objects(jobs_list[i].oid for i in todo), strict=True):
             job = jobs_list[index]
             if not reply.ok:
                 _unreadable(reply, job, summary)
@@ -538,14 +561,22 @@ class Aggregator:
 # -- the whole history scan ------------------------------------------------------------------
 
 
-def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, progress: bool) -> BatchResult:
-    """Walk, scan each reachable (or in-range) blob once, merge per secret, and note what was not seen."""
+def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, progress: bool,
+                 cache: ScanCache | None = None) -> BatchResult:
+    """Walk, scan each reachable (or in-range) blob once, merge per secret, and note what was not seen.
+
+    A ``cache`` (see ``keyscan.cache``) spares the commits and blobs an earlier scan saw; same answers."""
     result = BatchResult()
     summary = result.summary
     repo = request.repo
     label = request.prefix.rstrip("/") or "the repository"
     info = inspect_repo(repo)
-    walk = walk_history(repo, request.revisions, track_paths=request.is_range)
+    if cache is not None:
+        from keyscan.sources.walkcache import cached_walk
+
+        walk = cached_walk(cache, repo, request.revisions, track_paths=request.is_range, shallow=info.shallow)
+    else:
+        walk = walk_history(repo, request.revisions, track_paths=request.is_range)
     summary.commits_scanned = len(walk.commits)
     if info.shallow:
         summary.notes.append(f"{label} is a shallow clone: history is cut at the shallow boundary and older "
@@ -564,11 +595,12 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit]) for oid, s in walk.blobs.items()
                  if oid not in base.blobs]
     aggregator = Aggregator(walk, jobs_list, tree.blobs, request.prefix)
-    summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress))
+    summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
+                             cache=cache))
     old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()
     result.findings = [f for f in aggregator.findings(summary) if f.fingerprint not in old_secrets]
     if tree.submodules:
-        _submodules(detector, request, info, tree, result, jobs=jobs, progress=progress)
+        _submodules(detector, request, info, tree, result, jobs=jobs, progress=progress, cache=cache)
     result.findings.sort(key=lambda f: f.sort_key())
     return result
 
@@ -636,7 +668,7 @@ def _base_fingerprints(detector: Detector, repo: str, base: RangeBase, summary: 
 
 
 def _submodules(detector: Detector, request: HistoryRequest, info: RepoInfo, tree: TreeListing,
-                result: BatchResult, *, jobs: int, progress: bool) -> None:
+                result: BatchResult, *, jobs: int, progress: bool, cache: ScanCache | None = None) -> None:
     names = ", ".join(request.prefix + path for path, _ in tree.submodules)
     if not request.recurse_submodules:
         result.summary.notes.append(f"submodule(s) not scanned (use --recurse-submodules): {names}")
@@ -651,7 +683,7 @@ def _submodules(detector: Detector, request: HistoryRequest, info: RepoInfo, tre
             result.summary.notes.append(f"submodule {shown} is not checked out; not scanned")
             continue
         inner = scan_history(detector, HistoryRequest(directory, recurse_submodules=True, prefix=shown + "/"),
-                             jobs=jobs, progress=progress)
+                             jobs=jobs, progress=progress, cache=cache)
         result.findings.extend(inner.findings)
         result.summary.merge(inner.summary)
         result.summary.notes.append(f"submodule {shown} scanned ({inner.summary.commits_scanned} commit(s))")

@@ -1,0 +1,186 @@
+"""The history walk rebuilt from cached commit diffs, so a re-scan only diffs the commits it has not seen.
+
+A commit's raw diff against its parents (combined for a merge) never changes: it is cached per commit
+id.  A re-scan asks git for the commit list with its metadata only (``git log`` without ``--raw``, in
+the same order and with the same parser as ``walk_history``), takes the diffs of known commits from the
+cache, runs ``git log --raw --no-walk`` over just the new ones (git prints them in the order given,
+byte for byte as the full walk would), and folds everything into the same ``Walk``.  The walk, and so
+every answer, is identical to ``walk_history``'s.
+
+Not used where a commit's parents are not what its id says: shallow clones and grafts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import IO
+
+from keyscan.cache import ScanCache
+from keyscan.errors import GitError
+from keyscan.gitcmd import popen_git, run_git
+from keyscan.sources.catfile import StderrTail
+from keyscan.sources.history import (
+    _HEADER,
+    _LOG_FORMAT,
+    Sighting,
+    Walk,
+    _parse_log,
+    _result_blob,
+    _tokens,
+    walk_history,
+)
+
+_DIFF_ARGS = ("--no-color", "--no-show-signature", "--encoding=UTF-8", "--raw", "-c", "--no-abbrev",
+              "--no-renames", "--root", "-z", "--format=%x01%H%x00")
+STORE_EVERY = 1000
+
+
+def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_paths: bool,
+                shallow: bool) -> Walk:
+    """``walk_history(repo, revisions)``, with the diffs of commits already seen taken from ``cache``."""
+    if shallow or cache.broken or _has_grafts(repo):
+        return walk_history(repo, revisions, track_paths=track_paths)
+    walk = Walk(touched=set() if track_paths else None)
+    _read_commits(repo, revisions, walk)
+    ids = [commit.commit for commit in walk.commits]
+    known = cache.known_commits(ids)
+    missing = [i for i in ids if i not in known]
+    try:
+        _fold(walk, ids, _diffs(cache, repo, ids, known, missing))
+    except _Stale:
+        return walk_history(repo, revisions, track_paths=track_paths)
+    return walk
+
+
+class _Stale(Exception):
+    """The cache lost an entry it listed a moment ago (it failed): walk the plain way."""
+
+
+def _has_grafts(repo: str) -> bool:
+    path = run_git(repo, ["rev-parse", "--git-path", "info/grafts"], check=False).decode(
+        "utf-8", "surrogateescape").strip()
+    return bool(path) and os.path.exists(path if os.path.isabs(path) else os.path.join(repo, path))
+
+
+def _read_commits(repo: str, revisions: Sequence[str], walk: Walk) -> None:
+    """The commits and their metadata, in walk order: ``walk_history``'s command minus the diff."""
+    args = ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
+            "-z", f"--format={_LOG_FORMAT}", *revisions, "--"]
+    _run(repo, args, lambda stream: _parse_log(_tokens(stream), walk))
+
+
+def _diffs(cache: ScanCache, repo: str, ids: list[str], known: set[str],
+           missing: list[str]) -> Iterator[bytes]:
+    """Each commit's entries, in ``ids`` order: from the cache, or from one ``git log --no-walk``."""
+    fresh = _fresh_diffs(repo, missing) if missing else _no_diffs()
+    stored = [i for i in ids if i in known]
+    window: dict[str, bytes] = {}
+    position = 0
+    pending: list[tuple[str, bytes]] = []
+    try:
+        for commit in ids:
+            if commit in known:
+                if commit not in window:
+                    window = cache.commit_entries(stored[position : position + 500])
+                    position += 500
+                    if commit not in window:
+                        raise _Stale
+                yield window.pop(commit)
+                continue
+            sha, entries = next(fresh, ("", b""))
+            if sha != commit:
+                raise GitError("git log --no-walk printed commits keyscan did not ask for")
+            pending.append((sha, entries))
+            if len(pending) >= STORE_EVERY:
+                cache.store_commits(pending)
+                pending = []
+            yield entries
+        if next(fresh, None) is not None:
+            raise GitError("git log --no-walk printed more commits than keyscan asked for")
+    finally:
+        cache.store_commits(pending)
+        fresh.close()
+
+
+def _no_diffs() -> Generator[tuple[str, bytes], None, None]:
+    yield from ()
+
+
+def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], None, None]:
+    """(commit id, entries) for each of ``commits``, in that order, streamed from one git process.
+
+    Entries are ``oid NUL path NUL`` for every raw diff line, oid empty where the line leaves no
+    scannable blob (a deletion, a submodule, a symlink): ranges still need its path."""
+    proc = popen_git(repo, ["log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS])
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    errors = StderrTail(proc.stderr)
+    try:
+        try:
+            proc.stdin.write("".join(f"{c}\n" for c in commits).encode("ascii"))  # read whole before output
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # git stopped early: its exit status says why
+        sha = ""
+        parts: list[bytes] = []
+        tokens = _tokens(proc.stdout)
+        for token in tokens:
+            stripped = token.lstrip(b"\n")
+            if not stripped:
+                continue
+            if stripped.startswith(_HEADER):
+                if sha:
+                    yield sha, b"".join(parts)
+                sha, parts = stripped[1:].decode("ascii", "replace"), []
+            elif stripped.startswith(b":") and sha:
+                path = next(tokens, b"")
+                parts.append((_result_blob(stripped) or "").encode("ascii") + b"\0" + path + b"\0")
+            else:
+                raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
+        if sha:
+            yield sha, b"".join(parts)
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if code != 0:
+        raise GitError(f"git log failed: {errors.message() or 'exit ' + str(code)}")
+
+
+def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
+    """Add each commit's entries to ``walk`` exactly as ``_parse_log`` does with the same raw lines."""
+    blobs = walk.blobs
+    touched = walk.touched
+    for current, (_commit, entries) in enumerate(zip(ids, diffs, strict=True)):
+        fields = entries.split(b"\0")
+        for at in range(0, len(fields) - 1, 2):
+            path = os.fsdecode(fields[at + 1])
+            if touched is not None:
+                touched.add(path)
+            oid = fields[at].decode("ascii")
+            if not oid:
+                continue
+            sighting = blobs.get(oid)
+            if sighting is None:
+                blobs[oid] = Sighting(current, path)
+            else:
+                sighting.add(current, path)
+
+
+def _run(repo: str, args: list[str], consume: Callable[[IO[bytes]], None]) -> None:
+    proc = popen_git(repo, args)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.close()
+    errors = StderrTail(proc.stderr)
+    try:
+        consume(proc.stdout)
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if code != 0:
+        raise GitError(f"git log failed: {errors.message() or 'exit ' + str(code)}")

@@ -1,0 +1,381 @@
+"""The re-scan cache: what a warm scan skips, what it must not skip, where it lives, what it never holds."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keyscan.cache import BINARY, FILE_NAME, LFS, ScanCache, blob_key, cache_dir
+from keyscan.engine.detector import ChunkResult, Detector
+from keyscan.model import Chunk
+from keyscan.redact import fingerprint
+from keyscan.settings import DEFAULT_FINGERPRINT_KEY
+from keyscan.sources import catfile, history, walkcache
+from keyscan.sources.history import walk_history
+from keyscan.sources.walkcache import cached_walk
+from tests.clirun import run_cli
+from tests.gitrepo import BOB, GitRepo
+from tests.tokens import github_token, random_text
+
+EXTRA_RULE = """schema: keyscan/rules/v1
+rules:
+  - id: test-only-marker
+    name: Test marker
+    provider: test
+    severity: low
+    confidence: low
+    keywords: [testmarker]
+    regex: '(TESTMARKER-[0-9]{6})'
+    references: [https://example.com/testmarker]
+    help: A marker for tests only.
+    examples:
+      positive: ['x = TESTMARKER-482915', 'TESTMARKER-739164']
+      negative: ['TESTMARKER-12', 'nothing here']
+"""
+
+
+def _json(*args: str) -> dict[str, Any]:
+    result = run_cli(*args, "-f", "json", "--show-secrets=force", "-q", "--pure", "-j", "1")
+    assert "Traceback" not in result.stderr
+    assert result.code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def _repo(root: Path, files: int = 12) -> tuple[GitRepo, str]:
+    repo = GitRepo(root / "repo")
+    token = github_token()
+    repo.commit("initial", {**{f"src/m{i}.py": f"X{i} = '{random_text(20)}'\n" for i in range(files)},
+                            "app.env": f"GITHUB_TOKEN={token}\n"})
+    repo.commit("second", {"src/m0.py": "X0 = 0\n", "logo.bin": b"\x00\x01\x02" * 50}, author=BOB)
+    return repo, token
+
+
+def _objects_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ids of the objects each ``git cat-file --batch`` (contents) process is asked for."""
+    asked: list[str] = []
+    real = catfile.CatFile.objects
+
+    def spy(self, oids):  # type: ignore[no-untyped-def]
+        def tap():  # type: ignore[no-untyped-def]
+            for oid in oids:
+                if self.contents:
+                    asked.append(oid)
+                yield oid
+        return real(self, tap())
+
+    monkeypatch.setattr(catfile.CatFile, "objects", spy)
+    return asked
+
+
+# -- where it lives --------------------------------------------------------------------------
+
+
+def test_cache_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("KEYSCAN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "keyscan"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # the XDG spec says: ignore a relative path
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "keyscan"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir() == tmp_path / "home" / ".cache" / "keyscan"
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_dir() == tmp_path / "own"
+
+
+def test_cache_is_private_and_holds_no_secret(tmp_path: Path) -> None:
+    repo, token = _repo(tmp_path)
+    (repo.path / "tree.env").write_text(f"T={token}\n")
+    for _ in range(2):
+        assert _json("history", str(repo.path))["findings"]
+        assert _json("scan", str(repo.path))["findings"]
+    directory = Path(os.environ["KEYSCAN_CACHE_DIR"])
+    assert os.stat(directory).st_mode & 0o777 == 0o700
+    files = sorted(directory.iterdir())
+    assert files and all(os.stat(f).st_mode & 0o077 == 0 for f in files)
+    raw = b"".join(f.read_bytes() for f in files)
+    assert len(raw) > 1000
+    leaks = [token.encode(), token[:12].encode(), token[-8:].encode(),
+             fingerprint(token, DEFAULT_FINGERPRINT_KEY).encode()]
+    assert not [leak for leak in leaks if leak in raw]
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def test_history_rescan_reads_only_blobs_with_findings(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, token = _repo(tmp_path)
+    asked = _objects_read(monkeypatch)
+    cold = _json("history", str(repo.path))
+    total = cold["summary"]["blobs_scanned"]
+    assert total == len(asked) == 15 and cold["summary"]["skipped"]["cached"] == 0
+    asked.clear()
+    warm = _json("history", str(repo.path))
+    env_blob = repo.git("rev-parse", "HEAD:app.env")
+    assert asked == [env_blob]  # the one blob with a finding is read again, nothing else
+    assert warm["findings"] == cold["findings"] and warm["findings"][0]["secret"] == token
+    assert warm["summary"]["blobs_scanned"] == 1
+    assert warm["summary"]["skipped"]["cached"] == total - 1
+    assert warm["summary"]["skipped"]["binary"] == cold["summary"]["skipped"]["binary"] == 1
+
+
+def test_history_after_a_new_commit_reads_only_its_blobs(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, _ = _repo(tmp_path)
+    _json("history", str(repo.path))
+    new_token = github_token()
+    repo.commit("third", {"src/new.py": "NEW = 1\n", "later.env": f"T={new_token}\n"})
+    asked = _objects_read(monkeypatch)
+    walked: list[list[str]] = []
+    real = walkcache._fresh_diffs
+
+    def spy(repo_path: str, commits: list[str]):  # type: ignore[no-untyped-def]
+        walked.append(list(commits))
+        return real(repo_path, commits)
+
+    monkeypatch.setattr(walkcache, "_fresh_diffs", spy)
+    after = _json("history", str(repo.path))
+    assert walked == [[repo.head()]]  # only the new commit is diffed
+    new = {repo.git("rev-parse", "HEAD:src/new.py"), repo.git("rev-parse", "HEAD:later.env")}
+    assert set(asked) == new | {repo.git("rev-parse", "HEAD:app.env")}
+    assert new_token in {f["secret"] for f in after["findings"]}
+    assert after["findings"] == _json("history", str(repo.path), "--no-cache")["findings"]
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
+    repo, _ = _repo(tmp_path)
+    directory = Path(os.environ["KEYSCAN_CACHE_DIR"])
+    _json("history", str(repo.path), "--no-cache")
+    _json("scan", str(repo.path), "--no-cache")
+    assert not (directory / FILE_NAME).exists()
+    _json("history", str(repo.path))
+    again = _json("history", str(repo.path), "--no-cache")
+    assert again["summary"]["skipped"]["cached"] == 0 and again["summary"]["blobs_scanned"] == 15
+
+
+@pytest.mark.parametrize("change", [("--min-confidence", "medium"), ("--max-file-size", "1MiB"),
+                                    ("--regex-timeout", "5"), ("--rules", "EXTRA")])
+def test_other_rules_or_settings_do_not_reuse_answers(tmp_path: Path, change: tuple[str, str]) -> None:
+    repo, _ = _repo(tmp_path)
+    option, value = change
+    if value == "EXTRA":
+        extra = tmp_path / "extra.yaml"
+        extra.write_text(EXTRA_RULE)
+        value = str(extra)
+    _json("history", str(repo.path))
+    other = _json("history", str(repo.path), option, value)
+    assert other["summary"]["skipped"]["cached"] == 0
+    assert _json("history", str(repo.path), option, value)["summary"]["skipped"]["cached"] > 0
+
+
+def test_config_entropy_changes_the_answer_hash(tmp_path: Path) -> None:
+    repo, _ = _repo(tmp_path)
+    _json("history", str(repo.path))
+    (repo.path / ".keyscan.yaml").write_text("entropy:\n  alnum: 4.5\n")
+    assert _json("history", str(repo.path))["summary"]["skipped"]["cached"] == 0
+
+
+def test_same_blob_under_another_path_is_scanned_again(tmp_path: Path) -> None:
+    """File-name rules make the path part of the answer: a clean 'data.bin' says nothing of 'x.p12'."""
+    content = b"\x30\x82" + os.urandom(100)
+    first, second = GitRepo(tmp_path / "a"), GitRepo(tmp_path / "b")
+    first.commit("a", {"data.bin": content})
+    second.commit("b", {"release.p12": content})
+    assert _json("history", str(first.path))["findings"] == []
+    found = _json("history", str(second.path))
+    assert [f["path"] for f in found["findings"]] == ["release.p12"]
+
+
+def test_lfs_pointers_and_binaries_are_counted_from_the_cache(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "lfs")
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 99\n"
+    repo.commit("lfs", {"video.mp4": pointer, "img.bin": b"\x00" * 10, "a.txt": "hello\n"})
+    cold, warm = _json("history", str(repo.path)), _json("history", str(repo.path))
+    assert warm["summary"]["skipped"]["cached"] == 3
+    for key in ("notes", "warnings", "commits_scanned"):
+        assert warm["summary"][key] == cold["summary"][key]
+    assert warm["summary"]["skipped"]["binary"] == 1 and any("LFS" in n for n in warm["summary"]["notes"])
+
+
+def test_batch_outcome_lists_only_clean_uncut_blobs(tmp_path: Path) -> None:
+    from keyscan.rules import load_builtin_rules
+
+    detector = Detector(list(load_builtin_rules()))
+    history._init_worker(detector)
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n"
+    items = [(0, "a.txt", None, "1" * 40, b"clean text\n"), (1, "b.bin", None, "2" * 40, b"\x00\x01"),
+             (2, "c.env", None, "3" * 40, f"T={github_token()}\n".encode()),
+             (3, "v.mp4", None, "4" * 40, pointer)]
+    out = history._scan_batch(items)
+    assert out.done == [(0, 0), (1, BINARY), (3, LFS)]
+    assert [index for index, _ in out.per_blob] == [2]
+
+    class Slow(Detector):
+        def scan(self, chunk: Chunk) -> ChunkResult:
+            return ChunkResult(findings=[], timed_out=["some-rule"] if chunk.text else [])
+
+    history._init_worker(Slow([]))
+    out = history._scan_batch(items[:2])
+    assert out.done == [(1, BINARY)]  # a rule ran out of time on a.txt: its answer is not final
+
+
+# -- the walk --------------------------------------------------------------------------------
+
+
+def _walk_signature(walk: history.Walk) -> tuple[Any, ...]:
+    blobs = [(oid, s.commit, s.path, s.more, s.total) for oid, s in walk.blobs.items()]
+    return walk.commits, blobs, walk.touched
+
+
+def _branchy_repo(root: Path) -> GitRepo:
+    repo = GitRepo(root / "walk")
+    repo.commit("one", {"a.txt": "a\n", "b.txt": "b\n", "dir/c.txt": "c\n"})
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side one", {"a.txt": "a side\n", "side.txt": "s\n"}, author=BOB)
+    repo.commit("side two", {"b.txt": "a\n", "dir/c.txt": None})  # b.txt now holds a.txt's first blob
+    repo.git("checkout", "-q", "main")
+    repo.commit("main one", {"b.txt": "b main\n"})
+    repo.merge("side", "merge side", resolve={"b.txt": "resolved\n", "evil.txt": "evil\n"})
+    os.symlink("a.txt", repo.path / "link")
+    repo.commit("rename and link", {"a.txt": None, "renamed.txt": "a side\n"})
+    repo.git("tag", "t1")
+    return repo
+
+
+@pytest.mark.parametrize("revisions", [("--all",), ("HEAD", "^HEAD~2")])
+def test_cached_walk_is_the_plain_walk(tmp_path: Path, revisions: tuple[str, ...]) -> None:
+    repo = _branchy_repo(tmp_path)
+    path, ranged = str(repo.path), len(revisions) > 1
+    with ScanCache.open("walk-test", tmp_path / "c") as cache:  # type: ignore[union-attr]
+        for round_ in range(3):
+            expected = _walk_signature(walk_history(path, revisions, track_paths=ranged))
+            for state in ("new commits", "warm"):
+                walk = cached_walk(cache, path, revisions, track_paths=ranged, shallow=False)
+                assert _walk_signature(walk) == expected, f"round {round_}, {state}"
+            repo.git("checkout", "-q", "-b", f"more{round_}", "HEAD~1")  # new commits on a side line
+            repo.commit(f"more {round_}", {"b.txt": "b main\n", f"n{round_}.txt": f"{round_}\n"})
+            repo.git("checkout", "-q", "main")
+
+
+def test_walk_cache_is_not_used_for_shallow_clones_or_grafts(tmp_path: Path) -> None:
+    repo = _branchy_repo(tmp_path)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(shallow)], check=True,
+                   capture_output=True)
+    with ScanCache.open("walk-test", tmp_path / "c") as cache:  # type: ignore[union-attr]
+        cached_walk(cache, str(shallow), ["--all"], track_paths=False, shallow=True)
+        assert cache.known_commits([repo.head()]) == set()
+        grafts = repo.path / ".git" / "info" / "grafts"
+        grafts.parent.mkdir(exist_ok=True)
+        grafts.write_text(repo.head() + "\n")
+        cached_walk(cache, str(repo.path), ["--all"], track_paths=False, shallow=False)
+        assert cache.known_commits([repo.head()]) == set()
+
+
+# -- working trees ---------------------------------------------------------------------------
+
+
+def test_tree_rescan_skips_clean_files_and_rescans_changed_ones(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    root.mkdir()
+    for i in range(10):
+        (root / f"m{i}.py").write_text(f"X = {i}\n")
+    token = github_token()
+    (root / "app.env").write_text(f"T={token}\n")
+    cold = _json("scan", str(root), "--no-git")
+    assert cold["summary"]["files_scanned"] == 11
+    warm = _json("scan", str(root), "--no-git")
+    assert (warm["summary"]["files_scanned"], warm["summary"]["skipped"]["cached"]) == (1, 10)
+    assert warm["findings"] == cold["findings"]
+    newer = github_token()
+    (root / "m3.py").write_text(f"X = '{newer}'\n")  # same size class, new content
+    changed = _json("scan", str(root), "--no-git")
+    assert {f["secret"] for f in changed["findings"]} == {token, newer}
+    assert (changed["summary"]["files_scanned"], changed["summary"]["skipped"]["cached"]) == (2, 9)
+
+
+# -- robustness ------------------------------------------------------------------------------
+
+
+def test_unusable_cache_warns_and_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, token = _repo(tmp_path)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(blocker))
+    result = run_cli("history", str(repo.path), "-f", "json", "--show-secrets=force", "-q", "--pure")
+    assert result.code == 1 and "scan cache" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["findings"][0]["secret"] == token
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / FILE_NAME).write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(corrupt))
+    result = run_cli("scan", str(repo.path), "-f", "json", "--show-secrets=force", "-q", "--pure")
+    assert result.code == 1 and "scan cache" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["findings"][0]["secret"] == token
+
+
+def _hammer(directory: str, worker: int, rounds: int) -> None:
+    cache = ScanCache.open("concurrency", Path(directory))
+    assert cache is not None
+    for round_ in range(rounds):
+        cache.record((blob_key(f"{worker:02d}{round_:06d}".ljust(40, "0"), f"p{i}"), 0) for i in range(50))
+        cache.flush()
+        cache.store_commits([(f"{worker:02d}{round_:06d}".ljust(40, "c"), b"x\0y\0")])
+        assert cache.lookup([blob_key(f"{worker:02d}{round_:06d}".ljust(40, "0"), "p0")])
+    assert not cache.broken
+    cache.close()
+
+
+def test_concurrent_writers_all_land(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_hammer, args=(str(tmp_path), worker, 40)) for worker in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    with sqlite3.connect(tmp_path / FILE_NAME) as connection:
+        assert connection.execute("SELECT count(*) FROM clean").fetchone()[0] == 4 * 40 * 50
+        assert connection.execute("SELECT count(*) FROM commits").fetchone()[0] == 4 * 40
+
+
+def test_two_scans_at_once_give_the_same_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, _ = _repo(tmp_path, files=60)
+    shared = str(tmp_path / "shared")
+    env = {**os.environ, "KEYSCAN_CACHE_DIR": shared}
+    command = [sys.executable, "-m", "keyscan", "history", str(repo.path), "-f", "json",
+               "--show-secrets=force", "-q", "--pure"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1], [err.decode() for _, err in outputs]
+    assert all(b"scan cache" not in err for _, err in outputs)
+    findings = [json.loads(out)["findings"] for out, _ in outputs]
+    assert findings[0] == findings[1]
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", shared)
+    warm = _json("history", str(repo.path))
+    assert warm["findings"] == findings[0]
+    assert warm["summary"]["skipped"]["cached"] > 60
+
+
+def test_unused_answers_are_pruned(tmp_path: Path) -> None:
+    old = ScanCache.open("old-rules", tmp_path)
+    assert old is not None
+    old.record([(b"k" * 16, 0)])
+    old.close()
+    with sqlite3.connect(tmp_path / FILE_NAME) as connection:
+        connection.execute("UPDATE answers SET used = ?", (int(time.time()) - 400 * 86400,))
+    ScanCache.open("new-rules", tmp_path).close()  # type: ignore[union-attr]
+    with sqlite3.connect(tmp_path / FILE_NAME) as connection:
+        assert connection.execute("SELECT count(*) FROM clean").fetchone()[0] == 0
+        assert connection.execute("SELECT count(*) FROM answers").fetchone()[0] == 1

@@ -101,8 +101,11 @@ class WorkerPool:
         for process in self._processes:
             with contextlib.suppress(Exception):
                 process.kill()
-        with contextlib.suppress(Exception):
-            self._executor.shutdown(wait=True)
+        # Reap the killed workers, but never wait on the executor's management thread: after a
+        # Ctrl-C it may be blocked on a queue the dead workers will never feed (observed as a hang).
+        for process in self._processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=2)
 
     def _died(self) -> WorkerDied:
         deadline = time.monotonic() + 2  # the pool's own thread reaps the dead worker and ends the rest

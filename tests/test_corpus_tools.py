@@ -160,12 +160,13 @@ def test_scorer_recall_precision_and_hard_negatives() -> None:
     ]
     findings = [
         _finding(score, "a.env", 1, "GITHUB_TOKEN=ghp_secretvalue1234567890"),  # contains the value
-        _finding(score, "a.env", 2, "hunter2"),  # too short a part of the value to count
+        _finding(score, "a.env", 2, "hunt"),  # too short a part of the value to count
         _finding(score, "a.env", 3, "AKIAIOSFODNN7EXAMPLE"),  # hard negative
         _finding(score, "k.yaml", 4, "secret-password"),  # the decoded value (alt)
         _finding(score, "id_rsa", 3, "MIIEowIBAAKCAQEA"),  # inside the PEM block
         _finding(score, "a.env", 6, "AC0123456789abcdef0123456789abcdef"),  # ignored companion
         _finding(score, "other.py", 9, "randomvalue123456"),  # unlabelled
+        _finding(score, "a.env", 5, "ghp_secretvalue1234567890"),  # a planted secret on the wrong line
     ]
     result = score.match(labels, score.dedupe(findings + findings[:1]))
     assert result.found == {0, 3, 4}
@@ -173,6 +174,7 @@ def test_scorer_recall_precision_and_hard_negatives() -> None:
     assert [labels[i]["format"] for _, i in result.hard_negative] == ["aws-doc-example"]
     assert len(result.ignored) == 1
     assert {(f.path, f.line) for f in result.false} == {("a.env", 2), ("other.py", 9)}
+    assert [(f.path, f.line) for f in result.misplaced] == [("a.env", 5)]
     assert result.findings == 7 - 1  # the ignored match is not counted
     assert result.precision == pytest.approx(3 / 6)
 

@@ -405,13 +405,13 @@ PHP_HEAD = [
 ]
 
 CSHARP = [
-    """        public async Task<IReadOnlyList<{Noun}>> {Verb}{Noun}sAsync(int {noun2}Id, CancellationToken ct)
+    """        public async Task<IReadOnlyList<{Noun}>> {Verb}{Noun}sAsync(int {noun2}Id, CancellationToken t)
         {{
             // {prose}
             return await _db.{Noun}s
                 .Where(x => x.{Noun2}Id == {noun2}Id && x.Status == "{adj}")
                 .Take({n})
-                .ToListAsync(ct);
+                .ToListAsync(t);
         }}""",
     """        public int Max{Noun}s {{ get; set; }} = {n};
         public TimeSpan Timeout {{ get; set; }} = TimeSpan.FromSeconds({m});""",

@@ -244,7 +244,8 @@ def azure_sas(r: Rand) -> Bundle:
     sig = _b64_key(r, 32).replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
     account = r.lower_alnum(12)
     url = (
-        f"https://{account}.blob.core.windows.net/{r.pick('backups', 'uploads', 'exports')}?sv=2022-11-02&ss=b"
+        f"https://{account}.blob.core.windows.net/{r.pick('backups', 'uploads', 'exports')}?sv=2022-"
+        f"11-02&ss=b"
         f"&srt=co&sp=rl&se=2026-0{r.randint(1, 9)}-15T18:00:00Z&st=2025-01-01T00:00:00Z&spr=https&sig={sig}"
     )
     return Bundle(
@@ -322,7 +323,8 @@ def azure_iot(r: Rand) -> Bundle:
 def azure_appconfig(r: Rand) -> Bundle:
     secret = _b64_key(r, 32)
     value = (
-        f"Endpoint=https://{r.lower_alnum(9)}.azconfig.io;Id={r.alnum(4)}-l{r.randint(0, 9)}-s0:{r.alnum(20)};"
+        f"Endpoint=https://{r.lower_alnum(9)}.azconfig.io;Id={r.alnum(4)}-l{r.randint(0, 9)}-s0"
+        f":{r.alnum(20)};"
         f"Secret={secret}"
     )
     return Bundle(
@@ -562,7 +564,6 @@ def gitlab_other(r: Rand) -> Bundle:
         "glagent",
         "glffct",
         "gloas",
-        "session",
     )
     table: dict[str, tuple[str, list[str]]] = {
         "gldt": ("gldt-" + r.s(B64URL, 20), ["gitlab_deploy_token", "deploy_token_password"]),
@@ -577,7 +578,6 @@ def gitlab_other(r: Rand) -> Bundle:
         "glagent": ("glagent-" + r.s(B64URL, 50), ["agent_token", "kas_agent_token"]),
         "glffct": ("glffct-" + r.s(B64URL, 20), ["unleash_instance_id", "feature_flags_token"]),
         "gloas": ("gloas-" + r.hex(64), ["gitlab_oauth_secret", "oauth_client_secret"]),
-        "session": (r.hex(32), ["_gitlab_session"]),
     }
     value, names = table[kind]
     return single(r, f"gitlab-{kind.lower()}", "code-hosting", value, names)
@@ -908,7 +908,10 @@ def slack(r: Rand) -> Bundle:
 @fmt("slack-webhook", "messaging", 2)
 def slack_webhook(r: Rand) -> Bundle:
     if r.chance(0.8):
-        url = f"https://hooks.slack.com/services/T{r.s(UPPER + DIGITS, 10)}/B{r.s(UPPER + DIGITS, 10)}/{r.alnum(24)}"
+        url = (
+            f"https://hooks.slack.com/services/T{r.s(UPPER + DIGITS, 10)}/"
+            f"B{r.s(UPPER + DIGITS, 10)}/{r.alnum(24)}"
+        )
         return single(
             r,
             "slack-incoming-webhook",
@@ -927,10 +930,18 @@ def snowflake(r: Rand) -> int:
 
 @fmt("discord-bot-token", "messaging", 1.2)
 def discord_bot(r: Rand) -> Bundle:
-    user = base64.b64encode(str(snowflake(r)).encode()).decode().rstrip("=")
-    value = f"{user}.{r.s(B64URL, 6)}.{r.s(B64URL, r.pick(27, 38))}"
+    user_id = str(snowflake(r))
+    user = base64.b64encode(user_id.encode()).decode().rstrip("=")
+    rest = f"{r.s(B64URL, 6)}.{r.s(B64URL, r.pick(27, 38))}"
+    value = f"{user}.{rest}"
+    # alt: the token with its first part decoded to the bot's user id, as some scanners print it
     return single(
-        r, "discord-bot-token", "messaging", value, ["discord_token", "discord_bot_token", "bot_token"]
+        r,
+        "discord-bot-token",
+        "messaging",
+        value,
+        ["discord_token", "discord_bot_token", "bot_token"],
+        alt=[f"{user_id}.{rest}"],
     )
 
 
@@ -957,8 +968,10 @@ def teams(r: Rand) -> Bundle:
         )
         return single(r, "teams-incoming-webhook", "messaging", url, ["teams_webhook_url", "msteams_webhook"])
     url = (
-        f"https://prod-{r.randint(10, 99)}.{r.pick('westeurope', 'eastus', 'westus2')}.logic.azure.com:443/workflows/"
-        f"{r.hex(32)}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0"
+        f"https://prod-{r.randint(10, 99)}.{r.pick('westeurope', 'eastus', 'westus2')}.logic.azure.c"
+        f"om:443/workflows/"
+        f"{r.hex(32)}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2F"
+        f"run&sv=1.0"
         f"&sig={r.s(B64URL, 43)}"
     )
     return single(r, "teams-workflow-webhook", "messaging", url, ["teams_workflow_url", "teams_webhook_url"])
@@ -1902,7 +1915,10 @@ def url_credentials(r: Rand) -> Bundle:
     elif kind == "mongodb":
         url = f"mongodb://{user}:{pw}@{host}:27017/{db}?authSource=admin"
     elif kind == "mongodb+srv":
-        url = f"mongodb+srv://{user}:{pw}@cluster0.{r.lower_alnum(5)}.mongodb.net/{db}?retryWrites=true&w=majority"
+        url = (
+            f"mongodb+srv://{user}:{pw}@cluster0.{r.lower_alnum(5)}.mongodb.net/{db}?retryWrites=t"
+            f"rue&w=majority"
+        )
     elif kind.startswith("redis"):
         url = f"{kind}://{r.pick('', 'default')}:{pw}@{host}:6379/0"
     elif kind == "amqp":
@@ -1910,12 +1926,16 @@ def url_credentials(r: Rand) -> Bundle:
     elif kind in ("ftp", "sftp"):
         url = f"{kind}://{user}:{pw}@files.{r.choice(DOMAINS_SHORT)}/{r.pick('incoming', 'exports')}"
     elif kind == "smtp":
-        url = f"smtp://{r.pick('apikey', 'postmaster@mg.example.com', 'mailer')}:{pw}@smtp.{r.choice(DOMAINS_SHORT)}:587"
+        url = (
+            f"smtp://{r.pick('apikey', 'postmaster@mg.example.com', 'mailer')}:{pw}@smtp"
+            f".{r.choice(DOMAINS_SHORT)}:587"
+        )
     elif kind == "ldap":
         url = f"ldaps://{r.pick('svc-ldap', 'binduser')}:{pw}@ldap.{r.choice(DOMAINS_SHORT)}:636"
     elif kind == "https":
         url = (
-            f"https://{r.pick('deploy', 'ci-bot', 'admin', 'jenkins')}:{pw}@{r.pick('nexus', 'registry', 'git')}."
+            f"https://{r.pick('deploy', 'ci-bot', 'admin', 'jenkins')}:{pw}"
+            f"@{r.pick('nexus', 'registry', 'git')}."
             f"{r.choice(DOMAINS_SHORT)}/{r.pick('repository/pypi/simple', 'v2/', 'scm/app.git')}"
         )
     elif kind == "mssql":

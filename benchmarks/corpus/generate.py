@@ -169,7 +169,7 @@ def code_file(c: Corpus, lang: str, path: str, lo: int = 0, hi: int = 3) -> None
         it = b.items[-1]
         mark = {"python": "#", "ruby": "#", "shell": "#"}.get(lang, "//")
         doc.put(
-            [f"{mark} TODO remove before release: {style(it.name, 'screaming')} was {it.value}"],
+            [f"{mark} old value, remove before release: {style(it.name, 'screaming')}={it.value}"],
             [(0, it.label)] if it.label else [],
         )
     if r.chance(0.15) and lang in ("python", "js", "ts", "ruby", "go"):
@@ -258,7 +258,10 @@ def cli_snippet(c: Corpus) -> tuple[list[str], list[tuple[int, Label]]]:
     elif kind == 2:
         line = f"docker login -u deploy -p {pw} registry.{r.choice(formats.DOMAINS_SHORT)}"
     elif kind == 3:
-        line = f"sshpass -p '{pw}' ssh -o StrictHostKeyChecking=no deploy@10.0.{r.randint(0, 9)}.{r.randint(2, 250)}"
+        line = (
+            f"sshpass -p '{pw}' ssh -o StrictHostKeyChecking=no deploy@10.0.{r.randint(0, 9)}"
+            f".{r.randint(2, 250)}"
+        )
     elif kind == 4:
         line = f"redis-cli -h cache.internal -a {pw} --no-auth-warning ping"
     elif kind == 5:
@@ -368,7 +371,10 @@ def key_file(c: Corpus) -> None:
             f"{r.pick('release', 'signing', 'ci')}/{r.pick('private', 'secret-key', 'release-signing')}.asc"
         )
     elif "OPENSSH" in text:
-        path = f"{r.pick('deploy', '.ssh', 'ansible/files', 'ci')}/{r.pick('id_ed25519', 'deploy_key', 'id_rsa')}"
+        path = (
+            f"{r.pick('deploy', '.ssh', 'ansible/files', 'ci')}"
+            f"/{r.pick('id_ed25519', 'deploy_key', 'id_rsa')}"
+        )
     else:
         path = (
             f"{r.pick('certs', 'config/ssl', 'secrets', 'docker/nginx', 'src/main/resources')}/"
@@ -407,7 +413,7 @@ def filler_tree(c: Corpus) -> Tree:
     tree: Tree = {}
     for _ in range(r.randint(2, 6)):
         section = r.choice(
-            filler.NOUNS + ["server", "logging", "cache", "database", "features", "http", "metrics"]
+            [*filler.NOUNS, "server", "logging", "cache", "database", "features", "http", "metrics"]
         )
         body: Tree = {}
         for _ in range(r.randint(3, 8)):
@@ -421,7 +427,8 @@ def filler_tree(c: Corpus) -> Tree:
                     ("region", r.pick("us-east-1", "eu-west-1", "westeurope", "ap-southeast-2")),
                     (
                         "bucket",
-                        f"{r.choice(SERVICES)}-{r.pick('prod', 'staging')}-{r.pick('assets', 'exports', 'logs')}",
+                        f"{r.choice(SERVICES)}-{r.pick('prod', 'staging')}"
+                        f"-{r.pick('assets', 'exports', 'logs')}",
                     ),
                     ("url", f"https://{r.choice(filler.DOMAINS)}/{section}"),
                     ("pool_size", r.randint(2, 64)),
@@ -454,9 +461,10 @@ def env_file(c: Corpus) -> None:
     r = c.r
     doc = Doc()
     if r.chance(0.6):
-        doc.add(
-            f"# {r.pick('Local development settings', 'Production environment', 'Copied from 1Password', 'Staging')}"
+        heading = r.pick(
+            "Local development settings", "Production environment", "Copied from 1Password", "Staging"
         )
+        doc.add(f"# {heading}")
     tree = config_tree(c, "env", 2, 7, 1, 3)
     lines, marks = emit_flat(r, tree, "env")
     doc.put(lines, marks)
@@ -464,10 +472,9 @@ def env_file(c: Corpus) -> None:
         text, label = key_material(c, allow_rsa=r.chance(0.3))
         if not text.startswith("PuTTY"):
             one_line = text.replace("\n", "\\n")
+            var = r.pick("PRIVATE_KEY", "JWT_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY", "SAML_SP_KEY")
             doc.put(
-                [
-                    f'{r.pick("PRIVATE_KEY", "JWT_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY", "SAML_SP_KEY")}="{one_line}"'
-                ],
+                [f'{var}="{one_line}"'],
                 [(0, pos(one_line, label.fmt, "key-material", alt=[text]))],
             )
     name = r.pick(
@@ -570,7 +577,8 @@ def xml_config(c: Corpus) -> None:
             b = formats.ado(r)
             doc.put(
                 [
-                    f'    <add name="Default" connectionString="{b.items[0].value}" providerName="System.Data.SqlClient" />'
+                    f'    <add name="Default" connectionString="{b.items[0].value}" providerName="Sy'
+                    f'stem.Data.SqlClient" />'
                 ],
                 [(0, b.items[0].label)],
             )
@@ -579,6 +587,10 @@ def xml_config(c: Corpus) -> None:
     elif kind == "maven":
         doc.add("<settings>", "  <servers>")
         for b in bundles:
+            if any(i.label is not None and i.label.kind == "negative" for i in b.items) and not any(
+                i.raw for i in b.items
+            ):
+                b = negatives.placeholder(r)  # every value here is a <password>
             for it in b.items:
                 value = it.value if not it.raw else "${env." + style(it.name, "screaming") + "}"
                 doc.add(
@@ -840,8 +852,8 @@ def k8s_secret(c: Corpus) -> None:
     else:
         doc.add("type: Opaque", f"{kind}:")
         for b in c.items("yaml", 1, 4, 0, 2):
-            if any(i.raw for i in b.items):
-                b = negatives.placeholder(r)
+            if any(i.label is not None and i.label.kind == "negative" for i in b.items):
+                b = negatives.placeholder(r)  # a rendered manifest holds values, not template syntax
             for it in b.items:
                 key = r.choice(
                     [style(it.name, "screaming"), style(it.name, "kebab"), style(it.name, "snake")]
@@ -1083,7 +1095,8 @@ def dotfile(c: Corpus) -> None:
             value = r.s(ALNUM, 64)
             doc.put(
                 [
-                    f"//artifactory.{r.choice(formats.DOMAINS_SHORT)}/artifactory/api/npm/npm/:_authToken={value}"
+                    f"//artifactory.{r.choice(formats.DOMAINS_SHORT)}/artifactory/api/npm/npm/:_auth"
+                    f"Token={value}"
                 ],
                 [(0, pos(value, "npmrc-auth-token", "registries"))],
             )
@@ -1145,10 +1158,9 @@ def dotfile(c: Corpus) -> None:
             b = formats.aws_pair(r)
             doc.add(f"[{profile}]")
             for it in b.items:
+                key = style(it.name, "snake") if it.name.startswith("aws") else "aws_" + it.name
                 doc.put(
-                    [
-                        f"{style(it.name, 'snake') if it.name.startswith('aws') else 'aws_' + it.name} = {it.value}"
-                    ],
+                    [f"{key} = {it.value}"],
                     [(0, it.label)] if it.label else [],
                 )
             doc.add(f"region = {r.pick('us-east-1', 'eu-west-1')}", "")
@@ -1392,7 +1404,8 @@ def minified_js(c: Corpus) -> None:
         [(1, lab) for lab in labels],
     )
     c.write(
-        f"{r.pick('static/js', 'dist', 'public/assets', 'build/static/js')}/{r.pick('main', 'vendor', 'app')}."
+        f"{r.pick('static/js', 'dist', 'public/assets', 'build/static/js')}"
+        f"/{r.pick('main', 'vendor', 'app')}."
         f"{r.hex(8)}.min.js",
         doc,
     )
@@ -1421,7 +1434,8 @@ def css_file(c: Corpus) -> None:
         doc.put([f'  src: url({uri}) format("woff2");'], [(0, neg(uri, "data-uri", "data-uri"))])
         doc.add("}")
     c.write(
-        f"{r.pick('static/css', 'src/styles', 'assets/css')}/{r.choice(filler.NOUNS)}.{r.pick('css', 'scss')}",
+        f"{r.pick('static/css', 'src/styles', 'assets/css')}/{r.choice(filler.NOUNS)}"
+        f".{r.pick('css', 'scss')}",
         doc,
     )
 
@@ -1435,7 +1449,8 @@ def svg_html(c: Corpus) -> None:
             'viewBox="0 0 64 64">'
         )
         doc.add(
-            f'  <path fill="{negatives.colour(r)}" d="M{r.randint(1, 9)} {r.randint(1, 9)}h{r.randint(10, 50)}'
+            f'  <path fill="{negatives.colour(r)}" d="M{r.randint(1, 9)} {r.randint(1, 9)}'
+            f"h{r.randint(10, 50)}"
             f'v{r.randint(10, 50)}H{r.randint(1, 9)}z"/>'
         )
         uri = negatives.data_uri(r, "png")
@@ -1677,7 +1692,8 @@ def locale_file(c: Corpus) -> None:
         doc.put([f'  "{k}": "{v}"{comma}'], [(0, neg(v, "ui-string", "identifier"))])
     doc.add("}")
     c.write(
-        f"{r.pick('locales', 'src/i18n', 'public/locales/en')}/{r.pick('en', 'de', 'fr', 'translation')}.json",
+        f"{r.pick('locales', 'src/i18n', 'public/locales/en')}"
+        f"/{r.pick('en', 'de', 'fr', 'translation')}.json",
         doc,
     )
 
@@ -1687,7 +1703,10 @@ def log_file(c: Corpus) -> None:
     r = c.r
     doc = Doc()
     for i in range(r.randint(10, 40)):
-        ts = f"2025-0{r.randint(1, 9)}-{r.randint(10, 28)}T{r.randint(10, 23)}:{r.randint(10, 59)}:{r.randint(10, 59)}Z"
+        ts = (
+            f"2025-0{r.randint(1, 9)}-{r.randint(10, 28)}T{r.randint(10, 23)}:{r.randint(10, 59)}"
+            f":{r.randint(10, 59)}Z"
+        )
         if i == 5 or r.chance(0.05):
             b = c.bundle()
             it = b.items[-1]

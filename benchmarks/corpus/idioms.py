@@ -37,13 +37,14 @@ def _lang(lang: str) -> str:
 def twilio(r: Rand, lang: str) -> Snippet | None:
     sid, token = "AC" + r.hex(32), r.hex(32)
     t = {
-        "python": 'client = Client("{sid}", "{token}")',
-        "js": 'const client = twilio("{sid}", "{token}");',
+        "python": 'from twilio.rest import Client\nclient = Client("{sid}", "{token}")',
+        "js": 'const twilio = require("twilio");\nconst client = twilio("{sid}", "{token}");',
         "ruby": "  @client = Twilio::REST::Client.new('{sid}', '{token}')",
         "php": "        $twilio = new Client('{sid}', '{token}');",
         "csharp": '            TwilioClient.Init("{sid}", "{token}");',
         "java": '        Twilio.init("{sid}", "{token}");',
-        "shell": "curl -X POST https://api.twilio.com/2010-04-01/Accounts/{sid}/Messages.json -u {sid}:{token} "
+        "shell": "curl -X POST https://api.twilio.com/2010-04-01/Accounts/{sid}/Messages.json -u {si"
+        "d}:{token} "
         "--data-urlencode 'Body=deploy finished'",
     }.get(_lang(lang))
     return _lines(t, {"sid": sid, "token": token}, [pos(token, "twilio-auth-token", "messaging")])
@@ -53,9 +54,11 @@ def mailgun(r: Rand, lang: str) -> Snippet | None:
     key = formats.mailgun(r).items[0].value
     domain = f"mg.{r.choice(formats.DOMAINS_SHORT)}"
     t = {
-        "python": 'requests.post("https://api.mailgun.net/v3/{domain}/messages", auth=("api", "{key}"), data=payload)',
+        "python": 'requests.post("https://api.mailgun.net/v3/{domain}/messages", auth=("api", "{key}'
+        '"), data=payload)',
         "js": 'const mg = mailgun.client({{ username: "api", key: "{key}" }});',
-        "shell": "curl -s --user 'api:{key}' https://api.mailgun.net/v3/{domain}/messages -F to=ops@example.com",
+        "shell": "curl -s --user 'api:{key}' https://api.mailgun.net/v3/{domain}/messages -F to=ops@"
+        "example.com",
         "ruby": "  mg_client = Mailgun::Client.new('{key}')",
         "php": "        $mg = Mailgun::create('{key}');",
         "go": '\tmg := mailgun.NewMailgun("{domain}", "{key}")',
@@ -66,10 +69,12 @@ def mailgun(r: Rand, lang: str) -> Snippet | None:
 def datadog(r: Rand, lang: str) -> Snippet | None:
     api, app = r.hex(32), r.hex(40)
     t = {
-        "python": 'initialize(api_key="{api}", app_key="{app}")',
+        "python": 'from datadog import api, initialize\ninitialize(api_key="{api}", app_key="{app}")',
         "shell": 'curl -X GET "https://api.datadoghq.com/api/v1/validate" -H "DD-API-KEY: {api}" '
         '-H "DD-APPLICATION-KEY: {app}"',
-        "js": 'configuration.authMethods = {{ apiKeyAuth: "{api}", appKeyAuth: "{app}" }};',
+        "js": 'import {{ client }} from "@datadog/datadog-api-client";\n'
+        'const configuration = client.createConfiguration({{ authMethods: {{ apiKeyAuth: "{api}", '
+        'appKeyAuth: "{app}" }} }});',
     }.get(_lang(lang))
     return _lines(
         t,
@@ -81,9 +86,9 @@ def datadog(r: Rand, lang: str) -> Snippet | None:
 def algolia(r: Rand, lang: str) -> Snippet | None:
     app, key = r.s("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10), r.hex(32)
     t = {
-        "python": 'client = SearchClient.create("{app}", "{key}")',
-        "js": 'const client = algoliasearch("{app}", "{key}");',
-        "php": "        $client = SearchClient::create('{app}', '{key}');",
+        "python": "from algoliasearch.search_client import SearchClient\n"
+        'client = SearchClient.create("{app}", "{key}")',
+        "php": "        $client = \\Algolia\\AlgoliaSearch\\SearchClient::create('{app}', '{key}');",
         "ruby": "  Algolia.init(application_id: '{app}', api_key: '{key}')",
     }.get(_lang(lang))
     return _lines(t, {"app": app, "key": key}, [pos(key, "algolia-admin-key", "saas")])
@@ -262,7 +267,7 @@ def sdk_constructor(r: Rand, lang: str) -> Snippet | None:
         v = r.hex(64)
         t, label = (
             {
-                "python": 'client = LinodeClient("{v}")',
+                "python": 'from linode_api4 import LinodeClient\nclient = LinodeClient("{v}")',
                 "go": '\tclient := linodego.NewClient(oauth2Client("{v}"))',
             },
             pos(v, "linode-token", "cloud"),
@@ -280,7 +285,8 @@ def sdk_constructor(r: Rand, lang: str) -> Snippet | None:
         pub, v = r.hex(32), r.hex(32)
         t, label = (
             {
-                "python": f'mailjet = Client(auth=("{pub}", "{{v}}"), version="v3.1")',
+                "python": f'from mailjet_rest import Client\nmailjet = Client(auth=("{pub}", "{{v}}"'
+                f'), version="v3.1")',
                 "js": f'const mailjet = Mailjet.apiConnect("{pub}", "{{v}}");',
             },
             pos(v, "mailjet-secret-key", "mail"),
@@ -310,9 +316,11 @@ def sdk_constructor(r: Rand, lang: str) -> Snippet | None:
         account = r.lower_alnum(12)
         t, label = (
             {
-                "python": f'service = BlobServiceClient(account_url="https://{account}.blob.core.windows.net", '
+                "python": f'service = BlobServiceClient(account_url="https://{account}.blob.core.win'
+                f'dows.net", '
                 'credential="{v}")',
-                "csharp": f'            var credential = new StorageSharedKeyCredential("{account}", "{{v}}");',
+                "csharp": f'            var credential = new StorageSharedKeyCredential("{account}",'
+                f' "{{v}}");',
             },
             pos(v, "azure-storage-account-key", "cloud"),
         )
@@ -321,7 +329,8 @@ def sdk_constructor(r: Rand, lang: str) -> Snippet | None:
         t, label = (
             {
                 "python": 'es = Elasticsearch("https://es.example.com:9243", api_key="{v}")',
-                "js": 'const client = new Client({{ node: "https://es.example.com:9243", auth: {{ apiKey: "{v}" }} }});',
+                "js": 'const client = new Client({{ node: "https://es.example.com:9243", auth: {{ ap'
+                'iKey: "{v}" }} }});',
             },
             pos(v, "elastic-api-key", "observability"),
         )
@@ -335,7 +344,8 @@ def aws_sdk(r: Rand, lang: str) -> Snippet | None:
         "python": 's3 = boto3.client("s3", aws_access_key_id="{k}", aws_secret_access_key="{s}")',
         "java": '        AWSCredentials credentials = new BasicAWSCredentials("{k}", "{s}");',
         "go": '\tcreds := credentials.NewStaticCredentialsProvider("{k}", "{s}", "")',
-        "js": 'const s3 = new S3Client({{ region: "us-east-1", credentials: {{ accessKeyId: "{k}", secretAccessKey: "{s}" }} }});',
+        "js": 'const s3 = new S3Client({{ region: "us-east-1", credentials: {{ accessKeyId: "{k}", s'
+        'ecretAccessKey: "{s}" }} }});',
         "php": "        $s3 = new S3Client(['credentials' => ['key' => '{k}', 'secret' => '{s}']]);",
         "csharp": '            var client = new AmazonS3Client("{k}", "{s}", RegionEndpoint.USEast1);',
         "ruby": "  Aws.config.update(credentials: Aws::Credentials.new('{k}', '{s}'))",
@@ -347,8 +357,10 @@ def aws_sdk(r: Rand, lang: str) -> Snippet | None:
 def telegram_url(r: Rand, lang: str) -> Snippet | None:
     token = formats.telegram(r).items[0].value
     t = {
-        "python": 'requests.post(f"https://api.telegram.org/bot{token}/sendMessage", json={{"chat_id": chat_id, "text": text}})',
-        "shell": 'curl -s "https://api.telegram.org/bot{token}/sendMessage" -d chat_id="$CHAT_ID" -d text="done"',
+        "python": 'requests.post(f"https://api.telegram.org/bot{token}/sendMessage", json={{"chat_id'
+        '": chat_id, "text": text}})',
+        "shell": 'curl -s "https://api.telegram.org/bot{token}/sendMessage" -d chat_id="$CHAT_ID" -d'
+        ' text="done"',
         "js": "await fetch(`https://api.telegram.org/bot{token}/sendMessage?chat_id=${{chatId}}&text=ok`);",
     }.get(_lang(lang))
     return _lines(t, {"token": token}, [pos(token, "telegram-bot-token", "messaging")])
@@ -401,7 +413,8 @@ def positional_password(r: Rand, lang: str) -> Snippet | None:
                 "  conn = PG.connect(host: '{host}', user: '{user}', password: '{pw}')",
             ],
             "js": [
-                'const transporter = nodemailer.createTransport({{ host: "smtp.example.com", auth: {{ user: "{user}", '
+                'const transporter = nodemailer.createTransport({{ host: "smtp.example.com", auth: {'
+                '{ user: "{user}", '
                 'pass: "{pw}" }} }});',
                 'const pool = mysql.createPool({{ host: "{host}", user: "{user}", password: "{pw}" }});',
             ],

@@ -73,13 +73,15 @@ DOC_EXAMPLES = [
     ("aws_secret_access_key", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", "aws-doc-example"),
     (
         "azure_storage_connection_string",
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6"
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJP"
+        "LlmEtlCDXJ1OUzFT50uSRZ6"
         "IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;",
         "azurite-dev-key",
     ),
     (
         "jwt",
-        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5"
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaW"
+        "F0IjoxNTE2MjM5"
         "MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
         "jwt-io-example",
     ),
@@ -334,7 +336,8 @@ def long_identifier(r: Rand) -> Bundle:
 
 def file_path(r: Rand) -> Bundle:
     value = r.pick(
-        f"/usr/local/lib/python3.11/site-packages/{r.pick('botocore', 'google', 'azure')}/data/{r.alnum(6).lower()}"
+        f"/usr/local/lib/python3.11/site-packages/{r.pick('botocore', 'google', 'azure')}/data"
+        f"/{r.alnum(6).lower()}"
         f"/service-2.json",
         f"src/main/resources/keys/{r.pick('public', 'jwks')}/{r.lower_alnum(12)}.pem",
         f"/home/runner/work/{r.lower_alnum(8)}/{r.lower_alnum(8)}/node_modules/.cache/{r.hex(16)}",
@@ -373,7 +376,10 @@ def data_uri(r: Rand, kind: str | None = None) -> str:
             "data:font/woff2;base64,"
             + base64.b64encode(b"wOF2\x00\x01\x00\x00" + r.raw(r.randint(400, 900))).decode()
         )
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M{r.randint(1, 9)} 2h8v{r.randint(4, 12)}H4z"/></svg>'
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M{r.randint(1, 9)} '
+        f'2h8v{r.randint(4, 12)}H4z"/></svg>'
+    )
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 

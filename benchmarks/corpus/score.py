@@ -5,15 +5,18 @@ on clean code.
     python benchmarks/corpus/score.py --clean [DIR ...]        # findings per MB on real, clean code
 
 CORPUS_DIR holds labels.jsonl and the tree to scan (CORPUS_DIR/files, or CORPUS_DIR itself).  A
-planted positive counts as found when a finding on the same path and line has a secret equal to,
-containing, or contained in the planted value (or one of its ``alt`` values, e.g. the decoded
-value of a base64 Kubernetes secret); a multi-line block (PEM) is found by any finding whose line
-range overlaps it; a file-name label by any finding in that file.  detect-secrets stores only a
-SHA-1 of the secret, so its findings are matched by path and line (and by that hash when it agrees).
+planted positive counts as found when a finding on the same path and line (a multi-line finding:
+any of its lines) has a secret equal to, containing, or contained in (5+ characters) the planted
+value or one of its ``alt`` values (e.g. the decoded value of a base64 Kubernetes secret); a
+multi-line block (PEM) is found by any finding whose line range overlaps it (or starts on the line
+before: the YAML key of a block scalar); a file-name label by any finding in that file.
+detect-secrets stores only a SHA-1 of the secret, so its findings are matched by path and line,
+or by that hash anywhere in the file.
 
 Every finding (deduplicated by path, line and secret) is a true positive, a hit on a hard negative,
-a match on an ``ignore`` label (a companion value such as an account SID: neither counted), or a
-false positive on unlabelled text.  Precision = true / (true + hard-negative hits + other false).
+a match on an ``ignore`` label (a companion value such as an account SID: not counted), a planted
+secret reported on the wrong line (not counted, shown as "wrong line"), or a false positive on
+unlabelled text.  Precision = true / (true + hard-negative hits + other false).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +61,7 @@ class Result:
     true: list[tuple[Finding, int]] = field(default_factory=list)
     hard_negative: list[tuple[Finding, int]] = field(default_factory=list)
     ignored: list[tuple[Finding, int]] = field(default_factory=list)
+    misplaced: list[Finding] = field(default_factory=list)  # a planted secret, reported on another line
     false: list[Finding] = field(default_factory=list)
 
     @property
@@ -72,18 +76,30 @@ class Result:
 # --- matching -----------------------------------------------------------------------------------
 
 
+MIN_PART = 5  # a reported secret shorter than this must equal the planted value
+
+
 def related(secret: str, value: str) -> bool:
     """Same secret, or one contains the other (a tool may report user:password or just the key)."""
     if not value or not secret:
         return False
-    return secret == value or value in secret or (secret in value and len(secret) >= min(8, len(value)))
+    return (
+        secret == value or value in secret or (secret in value and len(secret) >= min(MIN_PART, len(value)))
+    )
 
 
 def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def _values(label: dict) -> list[str]:
+    return [label["value"], *label.get("alt", [])]
+
+
 def _candidates(label: dict, finding: Finding) -> bool:
+    """Where a finding may claim a label: the same line (a finding spanning several lines claims
+    any of them); any line of a multi-line block, or the line before it (a YAML key holding a
+    block scalar); anywhere in the file for a file-name label."""
     if label["path"] != finding.path:
         return False
     if label.get("match") == "path":
@@ -91,20 +107,29 @@ def _candidates(label: dict, finding: Finding) -> bool:
     if finding.cell is not None:
         return label.get("cell") == finding.cell and label.get("cell_line") == finding.line
     if label.get("match") == "range":
-        return finding.line <= label["end_line"] and finding.end_line >= label["line"]
-    return finding.line == label["line"]
+        return finding.line <= label["end_line"] and finding.end_line >= label["line"] - 1
+    return finding.line <= label["line"] <= max(finding.line, finding.end_line)
 
 
 def _value_match(label: dict, finding: Finding) -> bool:
     if label.get("match") in ("range", "path"):
         return True
-    values = [label["value"], *label.get("alt", [])]
     if finding.secret is None:  # detect-secrets: its hash, else path and line alone
         return True
-    return any(related(finding.secret, v) for v in values)
+    return any(related(finding.secret, v) for v in _values(label))
 
 
 _PREFERENCE = {"positive": 0, "ignore": 1, "negative": 2}
+
+
+def _claim(labels: list[dict], finding: Finding, candidates: list[int], result: Result) -> list[int]:
+    hits = [i for i in candidates if _value_match(labels[i], finding)]
+    if finding.secret is None and finding.hashed:
+        exact = [i for i in candidates if finding.hashed in {_sha1(v) for v in _values(labels[i])}]
+        if exact:
+            return exact
+        hits.sort(key=lambda i: i in result.found)  # two findings on a line find two secrets
+    return hits
 
 
 def match(labels: list[dict], findings: Iterable[Finding]) -> Result:
@@ -113,20 +138,18 @@ def match(labels: list[dict], findings: Iterable[Finding]) -> Result:
         by_path[label["path"]].append(i)
     result = Result()
     for finding in findings:
-        candidates = [i for i in by_path.get(finding.path, []) if _candidates(labels[i], finding)]
-        hits = [i for i in candidates if _value_match(labels[i], finding)]
-        if finding.secret is None and finding.hashed:
-            exact = [
-                i
-                for i in hits
-                if finding.hashed in {_sha1(v) for v in [labels[i]["value"], *labels[i].get("alt", [])]}
-            ]
-            if exact:
-                hits = exact
-            else:  # prefer a positive not yet credited, so two findings on a line find two secrets
-                hits.sort(key=lambda i: i in result.found)
+        in_file = by_path.get(finding.path, [])
+        hits = _claim(labels, finding, [i for i in in_file if _candidates(labels[i], finding)], result)
+        if not hits and finding.hashed:  # the same SHA-1 elsewhere in the file: the tool's line is off
+            hits = [i for i in in_file if finding.hashed in {_sha1(v) for v in _values(labels[i])}]
         if not hits:
-            result.false.append(finding)
+            misplaced = finding.secret is not None and any(
+                labels[i]["kind"] == "positive"
+                and labels[i].get("match") == "value"
+                and any(related(finding.secret, v) and len(finding.secret) >= 8 for v in _values(labels[i]))
+                for i in in_file
+            )
+            (result.misplaced if misplaced else result.false).append(finding)
             continue
         best = min(hits, key=lambda i: _PREFERENCE[labels[i]["kind"]])
         kind = labels[best]["kind"]
@@ -323,8 +346,9 @@ def report(labels: list[dict], results: dict[str, Result], times: dict[str, floa
         "",
     ]
     out += [
-        "| tool | recall | precision | findings | true | false (hard negatives) | false (other) | seconds |",
-        "|---|---|---|---|---|---|---|---|",
+        "| tool | recall | precision | findings | true | false (hard negatives) | false (other) | wrong line "
+        "| seconds |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for tool in tools:
         res = results[tool]
@@ -332,7 +356,7 @@ def report(labels: list[dict], results: dict[str, Result], times: dict[str, floa
         out.append(
             f"| {tool} | {pct(len(res.found), len(positives))} ({len(res.found)}/{len(positives)}) | "
             f"{pct(len(res.true), res.findings)} | {res.findings} | {len(res.true)} | "
-            f"{len(res.hard_negative)} | {len(res.false)} | {seconds} |"
+            f"{len(res.hard_negative)} | {len(res.false)} | {len(res.misplaced)} | {seconds} |"
         )
     families = sorted({labels[i]["family"] for i in positives})
     out += [
@@ -383,34 +407,46 @@ def details(labels: list[dict], result: Result, tool: str) -> dict:
         "missed": missed,
         "hard_negative_hits": [{"finding": vars(f), "label": labels[i]} for f, i in result.hard_negative],
         "false": [vars(f) for f in result.false],
+        "wrong_line": [vars(f) for f in result.misplaced],
     }
 
 
 # --- clean code ----------------------------------------------------------------------------------
 
 
-def stdlib_copy(dest: Path) -> Path:
-    """The standard library's own modules (no tests, no site-packages, no bytecode), copied once."""
+SITE_PACKAGES = (
+    Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+)
+
+
+def copy_python(
+    source: Path, dest: Path, skip: set[str], keep: Callable[[Path], bool] = lambda p: True
+) -> Path:
+    """The ``.py`` files of a tree (no bytecode, no skipped directories), copied once."""
     if dest.exists():
         return dest
-    skip = {
-        "test",
-        "tests",
-        "site-packages",
-        "__pycache__",
-        "idle_test",
-        "lib-dynload",
-        "config-3.11-x86_64-linux-gnu",
-    }
-    for directory, dirs, files in os.walk(STDLIB):
-        dirs[:] = [d for d in dirs if d not in skip]
+    for directory, dirs, files in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("keyscan"))
         for name in files:
-            if name.endswith(".py"):
-                src = Path(directory) / name
-                target = dest / src.relative_to(STDLIB)
+            src = Path(directory) / name
+            if name.endswith(".py") and keep(src):
+                target = dest / src.relative_to(source)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, target)
     return dest
+
+
+def default_clean_trees(base: Path) -> list[Path]:
+    """Real code nobody planted secrets in: the standard library, its test suite, and the
+    site-packages of this virtualenv (keyscan itself left out: its rules are full of examples)."""
+    skip = {"__pycache__", "site-packages", "lib-dynload", "idle_test"}
+    trees = [
+        copy_python(STDLIB, base / "clean-stdlib", skip | {"test", "tests"}),
+        copy_python(STDLIB / "test", base / "clean-stdlib-tests", skip),
+    ]
+    if SITE_PACKAGES.is_dir():
+        trees.append(copy_python(SITE_PACKAGES, base / "clean-site-packages", skip | {"tests", "test"}))
+    return trees
 
 
 def tree_size(root: Path) -> int:
@@ -461,7 +497,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown tool {tool!r}; known: {', '.join(ALL_TOOLS)}")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.clean is not None:
-        dirs = [d.resolve() for d in args.clean] or [stdlib_copy(args.out.parent / "clean-stdlib").resolve()]
+        dirs = [d.resolve() for d in args.clean] or [
+            d.resolve() for d in default_clean_trees(args.out.parent)
+        ]
         print(clean_mode(dirs, tools, args.out))
         return 0
     if args.corpus is None:

@@ -32,6 +32,9 @@ def scan(self, chunk):
     return original(self, chunk)
 detector.Detector.scan = scan
 from keyscan.cli import main
+
+# Signals and process deaths are timed: run alone, not beside a busy parallel batch (see README).
+pytestmark = pytest.mark.serial
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -17,6 +17,9 @@ from tests.clirun import run_cli
 from tests.gitrepo import GitRepo
 from tests.tokens import github_token
 
+# Signals and process deaths are timed: run alone, not beside a busy parallel batch (see README).
+pytestmark = pytest.mark.serial
+
 # Runs the real CLI; a worker (never the parent) that meets a file named "poison" dies the way KS_DIE says.
 DYING_WORKER = """
 import os, signal, sys
@@ -32,9 +35,6 @@ def scan(self, chunk):
     return original(self, chunk)
 detector.Detector.scan = scan
 from keyscan.cli import main
-
-# Signals and process deaths are timed: run alone, not beside a busy parallel batch (see README).
-pytestmark = pytest.mark.serial
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -202,6 +202,74 @@ def test_ctrl_c_during_history_exits_130_and_stops_git_and_workers(tmp_path: Pat
     assert _leftovers(tmp_path) == []
 
 
+# Ctrl-C pressed while Python runs a __del__: the KeyboardInterrupt is printed as "ignored" and dropped.
+SWALLOWED_CTRL_C = """
+import importlib, os, signal, sys
+scan_command = importlib.import_module("keyscan.commands.scan")
+class Swallow:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(100000):
+            pass
+original = scan_command.run_batches
+def run_batches(*args, **kwargs):
+    Swallow()  # dropped at once: its __del__ swallows the KeyboardInterrupt
+    return original(*args, **kwargs)
+scan_command.run_batches = run_batches
+from keyscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_ctrl_c_swallowed_by_a_destructor_still_stops_the_scan(tmp_path: Path, jobs: str) -> None:
+    rules = _slow_tree(tmp_path / "tree", 80)
+    started = time.monotonic()
+    args = ["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules), "--regex-timeout", "600",
+            "--pure", "-j", jobs, "--no-cache"]
+    result = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, *args], capture_output=True, text=True,
+                            timeout=90, check=False)
+    assert "KeyboardInterrupt" in result.stderr and "ignored" in result.stderr  # it really was swallowed
+    assert result.returncode == 130, result.stderr
+    assert time.monotonic() - started < 60
+
+
+# Ctrl-C while the worker pool is still starting (its workers are slow to report ready).
+CTRL_C_AT_START = """
+import os, signal, sys, threading, time
+import keyscan.workers as workers
+def slow_ready():
+    time.sleep(60)
+    return True
+workers._ready = slow_ready
+original = workers.WorkerPool.__init__
+def init(self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+workers.WorkerPool.__init__ = init
+from keyscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_the_pool_starts_stops_its_workers(tmp_path: Path) -> None:
+    _tree(tmp_path / "tree", 100)
+    args = ["scan", str(tmp_path / "tree"), "--no-git", "-j", "2", "--no-cache", "-q"]
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_AT_START, *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert code == 130
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_alive(proc.pid):
+        time.sleep(0.1)
+    assert not _group_alive(proc.pid), "workers outlived keyscan"
+
+
 def test_interrupted_while_writing_the_report_leaves_no_partial_file(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from keyscan.report import REPORTERS

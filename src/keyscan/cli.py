@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import click
 
-from keyscan import __version__
+from keyscan import __version__, interrupts
 from keyscan.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 
@@ -39,6 +39,7 @@ _register()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and map every outcome to keyscan's exit codes."""
+    interrupts.install()
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="keyscan",
                           standalone_mode=False)

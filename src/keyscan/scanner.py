@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from keyscan import interrupts
 from keyscan.cache import ScanCache, file_key
 from keyscan.engine.detector import Detector
 from keyscan.model import Chunk, Finding, ScanSummary
@@ -128,6 +129,7 @@ def run_batches(
         if jobs <= 1:
             _init_worker(detector, cache)
             for batch in batches:
+                interrupts.check()  # a Ctrl-C swallowed by a __del__ still stops the scan
                 absorb(worker(batch))
         else:
             # a worker that dies raises WorkerDied (exit 3): never a hang, never a clean result

@@ -18,13 +18,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from keyscan import interrupts
 from keyscan.errors import IncompleteScanError
 
 T = TypeVar("T")
 R = TypeVar("R")
+POLL = 0.25  # seconds between checks for a Ctrl-C whose KeyboardInterrupt was swallowed
 
 
 class WorkerDied(IncompleteScanError):
@@ -51,8 +54,13 @@ class WorkerPool:
 
     def __enter__(self) -> WorkerPool:
         # With fork, the first submit starts every worker: do it now, before the caller opens pipes.
-        self.result(self._executor.submit(_ready))
-        self._processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        try:
+            ready = self._executor.submit(_ready)
+            self._processes = self._live()
+            self.result(ready)
+        except BaseException:  # Ctrl-C while starting: no __exit__ will come, so stop the workers here
+            self.stop()
+            raise
         return self
 
     def submit(self, fn: Callable[[T], R], item: T) -> Future[R]:
@@ -62,10 +70,13 @@ class WorkerPool:
             raise self._died() from None
 
     def result(self, future: Future[R]) -> R:
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            raise self._died() from None
+        while True:
+            try:
+                return future.result(timeout=POLL)
+            except FutureTimeout:
+                interrupts.check()
+            except BrokenProcessPool:
+                raise self._died() from None
 
     def map(self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None) -> Iterator[R]:
         """Results as they complete, with at most ``window`` items in flight (bounded memory)."""
@@ -82,7 +93,8 @@ class WorkerPool:
                     pending.add(self.submit(fn, item))  # type: ignore[arg-type]
             if not pending:
                 return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
+            interrupts.check()
             for future in done:
                 yield self.result(future)
 
@@ -98,6 +110,7 @@ class WorkerPool:
     def stop(self) -> None:
         """Stop now (Ctrl-C, an error): drop queued work and end the workers without waiting for them."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._processes = list({id(p): p for p in [*self._processes, *self._live()]}.values())
         for process in self._processes:
             with contextlib.suppress(Exception):
                 process.kill()
@@ -106,6 +119,9 @@ class WorkerPool:
         for process in self._processes:
             with contextlib.suppress(Exception):
                 process.join(timeout=2)
+
+    def _live(self) -> list[Any]:
+        return list((getattr(self._executor, "_processes", None) or {}).values())
 
     def _died(self) -> WorkerDied:
         deadline = time.monotonic() + 2  # the pool's own thread reaps the dead worker and ends the rest

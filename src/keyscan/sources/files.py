@@ -73,7 +73,8 @@ def _git_files(given: str, root: str) -> list[FileTarget]:
 
 def _walk(given: str, listing: Listing) -> list[FileTarget]:
     def unreadable(error: OSError) -> None:
-        listing.skipped.append(f"{_display(error.filename or given)}: unreadable directory ({error.strerror})")
+        where = _display(error.filename or given)
+        listing.skipped.append(f"{where}: unreadable directory ({error.strerror})")
         listing.incomplete = True
 
     targets = []

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from keyscan import interrupts
 from keyscan.cache import BINARY as CACHE_BINARY
 from keyscan.cache import LFS as CACHE_LFS
 from keyscan.cache import cached_blobs, record_blobs
@@ -348,6 +349,7 @@ class _Workers:
 
     def submit(self, batch: list[_Item]) -> None:
         if self._window is None:
+            interrupts.check()  # a Ctrl-C swallowed by a __del__ still stops the scan
             self.absorb(_scan_batch(batch))
             return
         self._window.submit(_scan_batch, batch, self.absorb)

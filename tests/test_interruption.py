@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -125,12 +126,14 @@ def test_the_same_scans_without_a_dying_worker_are_complete(big_repo: GitRepo, t
 # -- Ctrl-C --------------------------------------------------------------------------------------
 
 
-def _interrupt(args: list[str], cwd: Path) -> tuple[int, float, str]:
+def _interrupt(args: list[str], cwd: Path, cache: Path | None = None) -> tuple[int, float, str]:
     """Start keyscan in its own process group, wait until it is scanning, press Ctrl-C (SIGINT to the
     whole group, as a terminal does); return the exit code, the seconds it took to exit, and stderr."""
-    proc = subprocess.Popen([sys.executable, "-m", "keyscan", *args, "-v", "--no-cache"], cwd=cwd,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    env = {**os.environ, "KEYSCAN_CACHE_DIR": str(cache)} if cache else None
+    cache_option = [] if cache else ["--no-cache"]
+    proc = subprocess.Popen([sys.executable, "-m", "keyscan", *args, "-v", *cache_option],
+                            cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert proc.stderr is not None
         first = proc.stderr.readline()  # "-v" prints the config line once main() is running
@@ -187,6 +190,25 @@ def test_ctrl_c_exits_130_promptly_and_leaves_no_report(tmp_path: Path, jobs: st
     assert elapsed < 10, f"took {elapsed:.1f}s to stop"
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert _leftovers(out) == []
+
+
+def test_ctrl_c_leaves_the_cache_whole_and_never_records_an_unfinished_file(tmp_path: Path) -> None:
+    from keyscan.cache import FILE_NAME, file_key
+
+    rules = _slow_tree(tmp_path / "tree", 40)
+    for index in range(40):  # listed first, scanned at once: these may be recorded as clean
+        (tmp_path / "tree" / f"fast{index:03}.txt").write_text(f"value = {index}\n")
+    cache = tmp_path / "cache"
+    args = ["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules), "--regex-timeout", "600",
+            "--pure", "-j", "2", "-f", "json"]
+    code, _, stderr = _interrupt(args, tmp_path, cache)
+    assert code == 130, stderr
+    with sqlite3.connect(cache / FILE_NAME) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1  # the cache was in use
+        recorded = {bytes(row[0]) for row in db.execute("SELECT key FROM clean")}
+    slow = {file_key(path.read_bytes(), os.path.normpath(path)) for path in (tmp_path / "tree").glob("slow*")}
+    assert len(slow) == 40 and not recorded & slow  # none of the interrupted files counts as clean
 
 
 def test_ctrl_c_during_history_exits_130_and_stops_git_and_workers(tmp_path: Path) -> None:

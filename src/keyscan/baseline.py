@@ -21,6 +21,7 @@ from typing import Any
 
 from keyscan.errors import ConfigError
 from keyscan.model import Finding
+from keyscan.output import current_umask
 from keyscan.settings import DEFAULT_FINGERPRINT_KEY
 from keyscan.suppression import repo_relative
 
@@ -164,18 +165,12 @@ def write_baseline(path: Path, baseline: Baseline) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(dump_baseline(baseline))
-        os.chmod(temporary, 0o644 & ~_umask())
+        os.chmod(temporary, 0o644 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def in_scope(entry: Entry, scope: str) -> bool:

@@ -65,7 +65,7 @@ def report_stream(path: str | None, private: bool) -> Iterator[TextIO]:
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(prefix=".keyscan-", suffix=".tmp", dir=directory)
     try:
-        os.chmod(temporary, 0o600 if private else 0o644 & ~_umask())
+        os.chmod(temporary, 0o600 if private else 0o644 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", errors=UNENCODABLE, newline="\n") as handle:
             yield handle
         os.replace(temporary, path)
@@ -75,7 +75,8 @@ def report_stream(path: str | None, private: bool) -> Iterator[TextIO]:
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process umask (reading it means setting it, so set it straight back)."""
     current = os.umask(0)
     os.umask(current)
     return current

@@ -5,12 +5,18 @@ from collections.abc import Iterator
 
 import pytest
 
+# Variables of the environment running the tests that change keyscan's behaviour (CI refuses
+# --show-secrets, pre-commit changes the output, ...): no test may see them unless it sets them itself.
+AMBIENT_VARIABLES = ("CI", "GITHUB_ACTIONS", "PRE_COMMIT", "NO_COLOR", "KEYSCAN_CONFIG", "KEYSCAN_FINGERPRINT_KEY")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _module_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Module-scoped fixtures run before the per-test environment: give them an empty scan cache of their
-    module's own, never the user's."""
+    module's own, never the user's, and none of the ambient variables (CI sets CI=true)."""
     with pytest.MonkeyPatch.context() as patch:
+        for name in AMBIENT_VARIABLES:
+            patch.delenv(name, raising=False)
         patch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("module-scan-cache")))
         yield
 
@@ -19,7 +25,7 @@ def _module_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No CI/pre-commit/colour/config leaking in from the environment running the tests; each test starts
     with an empty scan cache (the rule-file memo stays shared)."""
-    for name in ("CI", "GITHUB_ACTIONS", "PRE_COMMIT", "NO_COLOR", "KEYSCAN_CONFIG", "KEYSCAN_FINGERPRINT_KEY"):
+    for name in AMBIENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")

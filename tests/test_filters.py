@@ -34,6 +34,12 @@ PLACEHOLDER: list[Row] = [
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "api_key = 'mXLajQrkaJM24WbSjcsOmSWs9q5l'", "app.py", False),
     ("Summer2024!", "", "", False),
     ("cJS5eb6LFV8urOb5S9x1xXnBY6U8", "", "", False),
+    # base64-encoded placeholders (Kubernetes Secret data) are placeholders too
+    ("Y2hhbmdlbWUK", "  DB_PASSWORD: Y2hhbmdlbWUK", "k8s/secret.yaml", True),  # 'changeme\n'
+    ("PHlvdXItcGFzc3dvcmQ+", "  password: PHlvdXItcGFzc3dvcmQ+", "k8s/secret.yaml", True),  # '<your-password>'
+    ("eG94Yi15b3VyLWJvdC10b2tlbg==", "  SLACK_TOKEN: eG94Yi15b3VyLWJvdC10b2tlbg==", "k8s/secret.yaml", True),
+    ("xoxb-your-bot-token", "", "", True),
+    ("cUY3aFp5a0JXcjJtTnZUOA==", "  password: cUY3aFp5a0JXcjJtTnZUOA==", "secret.yaml", False),  # 'qF7hZykBWr2mNvT8'
 ]
 
 ENV_LOOKUP: list[Row] = [
@@ -46,7 +52,18 @@ ENV_LOOKUP: list[Row] = [
     # a literal default next to the lookup is still a literal
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", 'key = os.getenv("K", "mXLajQrkaJM24WbSjcsOmSWs9q5l")', "app.py", False),
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", 'api_key = "mXLajQrkaJM24WbSjcsOmSWs9q5l"', "app.py", False),
+    # a literal assigned to a lookup, given as its default or as a fallback is a literal
+    ("XwVq3bTRu9Lm", "os.environ[\"BROKER_URL\"] = 'amqp://app:XwVq3bTRu9Lm@mq:5672/prod'", "conftest.py", False),
+    ("XwVq3bTRu9Lm", '"os.environ[\\"MONGO_URI\\"] = \\"mongodb://app:XwVq3bTRu9Lm@db/app\\"\\n",', "a.ipynb", False),
+    ("XwVq3bTRu9Lm", 'url = os.getenv("DB_URL", "postgres://app:XwVq3bTRu9Lm@db/app")', "app.py", False),
+    ("XwVq3bTRu9Lm", 'const url = process.env.DB_URL || "postgres://app:XwVq3bTRu9Lm@db/app";', "db.js", False),
+    # ... but a value that is part of the lookup, or an expression on a lookup line, is not
+    ("process.env.DB_URL", "DB_URL=process.env.DB_URL", ".env", True),
+    ("XwVq3bTRu9Lm", "url: ${DB_URL:-postgres://app:XwVq3bTRu9Lm@db/app}  # read by os.getenv", "c.yml", True),
 ]
+
+HEROKU = "1b8e0f2c-5d4a-4f3e-9a6b-7c2d1e0f9a8b"
+HEX40 = "0b1f4c2e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c"
 
 UUID: list[Row] = [
     ("550e8400-e29b-41d4-a716-446655440000", "", "", True),
@@ -54,6 +71,11 @@ UUID: list[Row] = [
     ("550e8400e29b41d4a716446655440000", "", "", False),
     ("550e8400-e29b-41d4-a716-44665544000", "", "", False),
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "", "", False),
+    # Heroku API keys and OAuth tokens are UUIDs
+    (HEROKU, f'fetch("https://api.heroku.com/apps", {{headers: {{Authorization: "Bearer {HEROKU}"}}}})', "a.js", False),
+    (HEROKU, f"HEROKU_API_KEY={HEROKU}", ".env", False),
+    (HEROKU, f"heroku_app_id: {HEROKU}", "app.yml", True),
+    (HEROKU, f"Authorization: Bearer {HEROKU}", "a.http", True),
 ]
 
 HASH: list[Row] = [
@@ -69,6 +91,8 @@ HASH: list[Row] = [
     ("89d8e91c5599a4d54346e2a8053a3d4e", "Authorization: Bearer 89d8e91c5599a4d54346e2a8053a3d4e", "", False),
     ("faff0adcdf2403c19aa9a8f40aa9705e", "service.api.key=faff0adcdf2403c19aa9a8f40aa9705e", "", False),
     ("ce05d4259fb206b33ce10257f8092e6b", 'token_sha = "ce05d4259fb206b33ce10257f8092e6b"', "", True),
+    (HEX40, f'  CLIENT_KEY: "{HEX40}"', "ci.yml", False),
+    (HEX40, f'  cache_key: "{HEX40}"', "ci.yml", True),
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "api_key = mXLajQrkaJM24WbSjcsOmSWs9q5l", "", False),
     ("CE05D4259fb206b33ce10257f8092e6b", "", "", False),
 ]
@@ -120,6 +144,23 @@ IDENTIFIER: list[Row] = [
     ("my_secret_value_123", "", "", True),
     ("sZi-QOtvptxBV", "", "", False),
     ("live_1234567890123456", "", "", False),
+    # passphrases and random mixed-case letters where a secret goes are kept ...
+    ("maple-harbor-7586", "PGPASSWORD=maple-harbor-7586 psql -h db01 -U app", "ci.yml", False),
+    ("polar-zephyr-3236", '  SMTP_PASSWORD: "polar-zephyr-3236"', ".gitlab-ci.yml", False),
+    ("maple-tiger-2044", "REDIS_URL=rediss://:maple-tiger-2044@cache.internal:6379/0", ".env", False),
+    ("violet-nimbus-5998", "URL='jdbc:oracle:thin:etl/violet-nimbus-5998@db01:1521:ORCL'", ".env", False),
+    ("nimbus-tiger-9532", "mysql -h db01 -u root -p'nimbus-tiger-9532' app < dump.sql", "Dockerfile", False),
+    ("kyYqXkhGMEoDvs", "SMTP_URL=smtp://apikey:kyYqXkhGMEoDvs@smtp.internal:587", ".env", False),
+    ("XlzZXFsUgueuDrdAnEWD", "PD_API_KEY=XlzZXFsUgueuDrdAnEWD", ".env", False),
+    ("vcNqbzMRPOnVdqDa", 'sql.Open("mysql", "app:vcNqbzMRPOnVdqDa@tcp(db:3306)/app")', "main.go", False),
+    # ... real names are still names there, and passphrase shapes elsewhere are still names
+    ("getUserPassword", "password = getUserPassword", ".env", True),
+    ("PasswordResetForm", 'password: "PasswordResetForm"', "c.yml", True),
+    ("AccessTokenProvider", "token: AccessTokenProvider", "c.yml", True),
+    ("self.password_field", "password = self.password_field", ".env", True),
+    ("maple-harbor-7586", "release_name: maple-harbor-7586", "c.yml", True),
+    ("kyYqXkhGMEoDvs", "label: kyYqXkhGMEoDvs", "c.yml", True),
+    ("storage_creds_v2", "credentials = storage_creds_v2", ".env", True),
 ]
 
 FILE_PATH: list[Row] = [
@@ -206,6 +247,10 @@ PASSWORD_SHAPE: list[Row] = [
     ("hunter2x9q", "", "", False),
     ("gpAgPzXrEdA!", "", "", False),
     ("lhqGTfYfyMJ#Yk", "", "", False),
+    ("UnCDtapOEbxTGRBb", 'auth: { user: "app", pass: "UnCDtapOEbxTGRBb" }', "", False),
+    ("ClZwCdXzmF", "", "", False),
+    ("PasswordPassword", "", "", True),
+    ("MySecretPassword", "", "", True),
 ]
 
 TABLES: dict[str, list[Row]] = {

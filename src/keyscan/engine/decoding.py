@@ -41,6 +41,12 @@ def _preceded_by_data_uri(text: str, start: int) -> bool:
 
 
 def _decode(value: str) -> str | None:
+    return decode_base64_text(value)
+
+
+def decode_base64_text(value: str, min_length: int = 8, printable: float = 0.95) -> str | None:
+    """``value`` decoded when it is strict base64 of UTF-8 text of at least ``min_length`` characters,
+    at least the ``printable`` fraction of them printable (line breaks and tabs count as printable)."""
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -49,7 +55,7 @@ def _decode(value: str) -> str | None:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
-    if len(decoded) < 8 or printable < len(decoded) * 0.95:
+    shown = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
+    if len(decoded) < min_length or shown < len(decoded) * printable:
         return None
     return decoded

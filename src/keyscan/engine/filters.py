@@ -7,14 +7,15 @@ one has its own table test, so a change to one cannot silently weaken another.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from keyscan.engine.decoding import decode_base64_text
+
 _PLACEHOLDER_WORDS = re.compile(
-    r"(?i)(?:^|[^a-z])(?:your|my|insert|enter|replace|put|add)[_\-\s.]?(?:own[_\-\s.]?)?"
+    r"(?i)(?:^|[^a-z])(?:your|my|insert|enter|replace|put|add)(?:[_\-\s.]?own)?"
+    r"(?:[_\-\s.][a-z]{2,12}){0,2}[_\-\s.]?"  # 'your-bot-token', 'your_stripe_secret_key'
     r"(?:api|access|secret|auth|app|private|client|token|key|password|pass|pwd|here)"
     r"|(?:^|[^a-z])(?:example|sample|dummy|placeholder|changeme|change[_-]?me|redacted|"
     r"replace[_-]?me|todo|fixme|notreal|not[_-]?a[_-]?real|fake|foobar|lorem|"
@@ -34,7 +35,16 @@ _ENV_LOOKUP = re.compile(
     r"Environment\.GetEnvironmentVariable|\$ENV\{|env\s*\(\s*['\"]|config\s*\(\s*['\"]|"
     r"secrets\.[A-Z_]+|\$\{\{\s*secrets\.|vault\s*\(|getSecret\s*\(|Deno\.env"
 )
+# Between a lookup and a quoted literal that holds the secret: the lookup's key (`["X"]`, `("X"`,
+# `.get("X"`, `.X`), then an assignment, a default argument or a fallback operator, then the opening quote.
+_LITERAL_AFTER_LOOKUP = re.compile(
+    r"""(?:\s*(?:\.(?:get|fetch|setdefault))?\s*[\[(]?\s*\\?["'`][\w.-]{0,100}\\?["'`]\s*[\])]?|\.[A-Za-z_]\w{0,100})?"""
+    r"""\s*(?:=(?![=~>])|,|\|\||\?\?|\bor\b)\s*[bruf]?\\?["'`][^"'`\\\n]*$"""
+)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEROKU_KEY_CONTEXT = re.compile(
+    r"(?i)\bapi\.heroku\.com\b|heroku[_.-]?(?:api[_.-]?(?:key|token)|auth[_.-]?token|oauth[_.-]?token)"
+)
 _HASH_CONTEXT = re.compile(
     r"(?i)sha(?:1|224|256|384|512)?\b|sha(?:1|256|512)[-:]|md5|integrity|checksum|digest|\bhash\b|"
     r"commit|revision|\brev\b|etag|fingerprint|\bsum\b|h1:|nonce"
@@ -77,7 +87,32 @@ _XMPL = re.compile(r"(?i)(?:^|[^a-z])xmpl(?:[^a-z]|$)")
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq")
 _IDENTIFIER = re.compile(r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+|_[a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*$")
 _SECRET_WORDS = re.compile(
-    r"(?i)secret|passw|token|api[_.-]?key|(?:access|auth)[_.-]?key|private|bearer|authori[sz]ation|credential"
+    r"(?i)secret|passw|token|api[_.-]?key|(?:access|auth|client|consumer|master|signing|encryption|hmac|webhook)"
+    r"[_.-]?key|private|bearer|authori[sz]ation|credential"
+)
+# Passphrases as password managers generate them: two to five words and a number.
+_PASSPHRASE = re.compile(r"^[A-Za-z][a-z]{2,11}(?:-[A-Za-z][a-z]{2,11}){1,4}-\d{2,8}$")
+# A secret-like name right before the value: `PASSWORD=`, `"api_key": "`, `pass: '`, `--password `.
+_SECRET_NAME_BEFORE = re.compile(
+    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|auth"
+    r"|(?:api|access|secret|private|auth|app|client|master|signing|encryption)[_.-]?key)"
+    r"(?:[_.-]?(?:value|str|string|prod|dev|staging|v?\d{1,2}))?"
+    r"(?:[\"'`]?\]?[ \t]{0,3}(?::=|=>|=|:)[ \t]{0,3}|[ \t]{1,3})[bru]?[\"'`]?$"
+    r"|(?<![\w-])-p[\"']?$"  # mysql -p'...'
+
+)
+# camelCase segments: an acronym run, or a word with an optional capital.
+_CAMEL_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+# Letter pairs that make up less than 0.1% of the pairs inside the words of 74,000 camelCase names
+# collected from Python, JavaScript, Go and Java sources; random letters hit them all the time.
+_RARE_PAIRS = frozenset(
+    """ao bk bq bv bw bx bz cb cg cj cq cw cx cz dh dq dx dz fh fj fm fp fq fv fw fx fz gc gd gf gj gk
+    gq gv gx hd hf hg hh hj hk hn hq hv hw hx hz ih iw iy jb jc jd jf jg jh jj jk jl jm jn jp jq jr
+    jt jv jw jx jy jz kd kh kj kk kq kx ky kz lh lj lq lx mf mh mj mk mq mr mv mw mx mz nx nz oq pf
+    pj pk pq pv pw px pz qa qb qc qd qe qf qg qh qi qj qk qm qn qo qp qq qr qt qv qw qx qy qz rh rj
+    rz sj sz tj tq tv uh uj uk uq uu uv uw uy uz vd vh vj vk vl vn vq vr vs vt vu vv vw vx vy vz wb
+    wc wd wf wg wj wm wp wq wt wu wv ww wx wy wz xb xd xf xg xh xj xk xl xn xq xr xu xv xw xx xz yd
+    yf yh yj yk yq yu yv yx yy zb zc zd zf zg zh zj zk zl zn zp zq zr zs zt zv zw zx zz""".split()
 )
 _WORD_PART = re.compile(r"^(?:[A-Za-z][a-z]+(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*|[A-Z]+|[a-z])$")
 _NUMBER_PART = re.compile(r"^[vV]?\d+$")
@@ -109,13 +144,31 @@ _PROVIDER_EXAMPLES = frozenset(
 
 
 def is_placeholder(secret: str, line: str = "", path: str = "") -> bool:
-    """Template variables, masked values and obvious placeholder words."""
-    return bool(_TEMPLATE.search(secret) or _MASK.search(secret) or _PLACEHOLDER_WORDS.search(secret))
+    """Template variables, masked values and obvious placeholder words, also when base64-encoded
+    (a Kubernetes Secret's ``data:`` holding ``changeme`` or ``<your-api-key>``)."""
+    decoded = _base64_text(secret)
+    return any(
+        _TEMPLATE.search(value) or _MASK.search(value) or _PLACEHOLDER_WORDS.search(value)
+        for value in (secret, decoded.strip() if decoded is not None else None) if value
+    )
 
 
 def is_env_lookup(secret: str, line: str = "", path: str = "") -> bool:
-    """The line reads the value from the environment or a secret store, not a literal."""
-    return bool(_ENV_LOOKUP.search(line)) and not _is_quoted_in(secret, line)
+    """The value is read from the environment or a secret store, not a literal.
+
+    Only the lookup expression itself is dropped: a quoted literal on the same line that is
+    assigned to the lookup (``os.environ["X"] = "amqp://u:p@h"``), given as its default
+    (``os.getenv("X", "...")``) or as a fallback (``process.env.X || "..."``) is still a literal."""
+    lookups = list(_ENV_LOOKUP.finditer(line))
+    if not lookups or _is_quoted_in(secret, line):
+        return False
+    at = line.find(secret)
+    if at < 0:
+        return True
+    if any(m.start() < at + len(secret) and at < m.end() for m in lookups):
+        return True  # the secret is (part of) the lookup
+    before = [m for m in lookups if m.end() <= at]
+    return not (before and _LITERAL_AFTER_LOOKUP.match(line, before[-1].end(), at))
 
 
 def _is_quoted_in(secret: str, line: str) -> bool:
@@ -123,8 +176,10 @@ def _is_quoted_in(secret: str, line: str) -> bool:
 
 
 def is_uuid(secret: str, line: str = "", path: str = "") -> bool:
-    """A UUID is an identifier, not a secret, unless a rule says otherwise."""
-    return bool(_UUID.match(secret))
+    """A UUID is an identifier, not a secret, unless a rule says otherwise or the line is a Heroku
+    API call or key: Heroku API keys and OAuth tokens are UUIDs (``Authorization: Bearer <uuid>``
+    towards ``api.heroku.com``, ``HEROKU_API_KEY=<uuid>``)."""
+    return bool(_UUID.match(secret)) and not _HEROKU_KEY_CONTEXT.search(line)
 
 
 def is_hash(secret: str, line: str = "", path: str = "") -> bool:
@@ -180,7 +235,17 @@ def is_repeated(secret: str, line: str = "", path: str = "") -> bool:
 
 def is_identifier(secret: str, line: str = "", path: str = "") -> bool:
     """camelCase, snake_case or CONSTANT_CASE words without digits: a name, not a key.  Also
-    snake/dotted names whose only digits are whole number or version parts (``storage_creds_v2``)."""
+    snake/dotted names whose only digits are whole number or version parts (``storage_creds_v2``).
+
+    Kept all the same when the value sits where a secret goes (assigned to a password, secret, token
+    or key name, or in the password slot of a URL) and is shaped like a chosen secret rather than a
+    name: a passphrase (``maple-harbor-7586``) or random mixed-case letters (``kyYqXkhGMEoDvs``)."""
+    if not _identifier_shaped(secret):
+        return False
+    return not ((_PASSPHRASE.match(secret) or _random_letters(secret)) and _in_secret_slot(secret, line))
+
+
+def _identifier_shaped(secret: str) -> bool:
     parts = re.split(r"[_\-.]", secret)
     if any(c.isdigit() for c in secret):
         words = [p for p in parts if p and not _NUMBER_PART.match(p)]
@@ -189,6 +254,34 @@ def is_identifier(secret: str, line: str = "", path: str = "") -> bool:
     if _IDENTIFIER.match(secret):
         return True
     return len(parts) > 1 and all(_WORD_PART.match(p) for p in parts if p)
+
+
+def _random_letters(value: str) -> bool:
+    """Mixed-case letters that do not split into words: several letter pairs that (almost) never
+    occur inside an English or programming word, and short camelCase segments (``vcNqbzMRPOnVdqDa``;
+    not ``getUserPassword``, ``PasswordResetForm``, ``HTTPServerURL``)."""
+    if not value.isalpha() or value.islower() or value.isupper():
+        return False
+    segments = _CAMEL_SEGMENT.findall(value)
+    rare = 0
+    for segment in segments:
+        if segment.isupper():
+            continue
+        word = segment.lower()
+        rare += sum(word[i : i + 2] in _RARE_PAIRS for i in range(len(word) - 1))
+        rare += not any(c in "aeiouy" for c in word)
+    return rare >= 2 and len(value) <= 3 * len(segments)
+
+
+def _in_secret_slot(secret: str, line: str) -> bool:
+    """The value is the password of a URL (``:secret@``, ``user/secret@``) or is assigned to a
+    name that says password, secret, token or key (``SMTP_PASSWORD: "..."``, ``-p'...'``)."""
+    at = line.find(secret)
+    if at < 0:
+        return False
+    if line.startswith("@", at + len(secret)) and line[at - 1 : at] in (":", "/"):
+        return True
+    return bool(_SECRET_NAME_BEFORE.search(line, 0, at))
 
 
 def is_file_path(secret: str, line: str = "", path: str = "") -> bool:
@@ -243,16 +336,15 @@ _DEFAULT_PASSWORDS = frozenset(
 
 
 def _base64_text(value: str) -> str | None:
-    """``value`` decoded when it is strict base64 of printable text (Basic headers, k8s Secrets)."""
-    if len(value) < 8 or len(value) % 4 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
+    """``value`` decoded when it is strict base64 of printable text (Basic headers, k8s Secrets),
+    without the line break ``echo ... | base64`` leaves at its end."""
+    if len(value) < 8 or len(value) % 4 or not _BASE64.fullmatch(value):
         return None
-    try:
-        text = base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    return text if text.isprintable() else None
+    text = decode_base64_text(value, min_length=1, printable=1.0)
+    return text.strip() if text is not None and text.strip().isprintable() else None
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _LEET = str.maketrans("0134579@$", "oieastgas")
 
 
@@ -277,11 +369,11 @@ def is_default_credential(secret: str, line: str = "", path: str = "") -> bool:
 
 
 def is_not_password_shaped(secret: str, line: str = "", path: str = "") -> bool:
-    """Chosen passwords mix character classes: letters with digits (``Summer2024!``), or upper and
-    lower case with a symbol (``gpAgPzXrEdA!``).  Words, numbers and labels (``Password``,
-    ``PASSWORD``, ``12345678``) are dropped."""
+    """Chosen passwords mix character classes: letters with digits (``Summer2024!``), upper and
+    lower case with a symbol (``gpAgPzXrEdA!``), or random mixed-case letters (``UnCDtapOEbxTGRBb``).
+    Words, numbers and labels (``Password``, ``PASSWORD``, ``12345678``) are dropped."""
     letters = [c for c in secret if c.isalpha()]
-    if letters and any(c.isdigit() for c in secret):
+    if (letters and any(c.isdigit() for c in secret)) or _random_letters(secret):
         return False
     upper = sum(c.isupper() for c in letters)
     symbol = any(not c.isalnum() for c in secret)

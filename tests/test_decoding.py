@@ -27,3 +27,11 @@ def test_binary_base64_and_prose_are_not_decoded() -> None:
     png = base64.b64encode(bytes(range(256))).decode()
     text = f'icon = "{png}"\nname: ThisIsJustAVeryLongIdentifierName\n'
     assert list(decoded_segments(text)) == []
+
+
+def test_base64_placeholders_in_a_secret_are_not_reported() -> None:
+    values = ["changeme\n", "<your-password>", "xoxb-your-bot-token", "your_secret_here"]
+    data = "".join(f"  KEY_{i}_SECRET: {base64.b64encode(v.encode()).decode()}\n" for i, v in enumerate(values))
+    manifest = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n{data}"
+    findings = Detector(list(load_builtin_rules())).scan(Chunk(text=manifest, path="k8s/secret.yaml")).findings
+    assert findings == []

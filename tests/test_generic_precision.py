@@ -279,6 +279,21 @@ POSITIVES: list[tuple[str, str, str, str]] = [
         "[global]\nindex-url = https://ci:zriZ4v7pILCS@pypi.corp.internal/simple/\n",
         "zriZ4v7pILCS",
     ),
+    # positional passwords: the API name says which argument is the password
+    ("generic-login-call-password", "mail.py", 'smtp.login("reports@shop.invalid", "bDLQnfMbAHy30AWN9mY")\n',
+     "bDLQnfMbAHy30AWN9mY"),
+    ("generic-http-basic-auth-password", "sync.py", 'r = requests.get(url, auth=("svc", "aI9AM0h0ExrJVZVE"))\n',
+     "aI9AM0h0ExrJVZVE"),
+    ("generic-dotnet-network-credential", "Mailer.cs", 'var c = new NetworkCredential("app", "cQdvhIjYbfQTMxnwb");\n',
+     "cQdvhIjYbfQTMxnwb"),
+    ("generic-php-db-connect-password", "db.php", "$pdo = new PDO($dsn, 'shop', 'zDnEfPaDkkLGMbm');\n",
+     "zDnEfPaDkkLGMbm"),
+    # passphrases and random mixed-case letters where a password goes
+    ("generic-password-config", ".env", "POSTGRES_PASSWORD=maple-harbor-7586\n", "maple-harbor-7586"),
+    ("redis-url-password", ".env", "REDIS_URL=rediss://:polar-zephyr-3236@cache:6379/0\n", "polar-zephyr-3236"),
+    # a literal assigned to an environment variable is a literal
+    ("amqp-url-password", "conftest.py", "os.environ[\"BROKER_URL\"] = 'amqp://app:TpYaFPAWMlQOEc@mq/prod'\n",
+     "TpYaFPAWMlQOEc"),
     # JWTs
     ("jwt", "auth.py", f'TOKEN = "{JWT_HS256}"\n', JWT_HS256),
     ("jwt", "test.http", f"Authorization: Bearer {JWT_HS256}\n", JWT_HS256),
@@ -422,6 +437,18 @@ HARD_NEGATIVES: list[tuple[str, str]] = [
     ("api.json", '{"NextToken": "mXLajQrkaJM24WbSjcsOmSWs9q5l", "PolicyUpdateToken": "1:p+2RpKR4wPFx7mcrL1UOQQ=="}'),
     ("docs.md", 'export AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"'),
     ("urls.py", "('http', 'user/name', 'password', 'localhost:22')"),
+    # positional credentials that are variables, lookups, prompts or placeholders
+    ("mail.py", "smtp.login(user, password)"),
+    ("mail.py", 'server.login(SMTP_USER, os.environ["SMTP_PASSWORD"])'),
+    ("mail.py", "server.login(user, getpass.getpass())"),
+    ("Mailer.cs", 'smtp.Credentials = new NetworkCredential("username", "password");'),
+    ("db.php", "$pdo = new PDO($dsn, $user, $pass);"),
+    ("Db.java", 'Connection c = DriverManager.getConnection(url, "app", System.getenv("DB_PASSWORD"));'),
+    ("sync.py", 'r = requests.get(url, auth=("admin", "<password>"))'),
+    ("settings.py", "password = self.password_field"),
+    ("forms.py", 'PASSWORD_FORM = "PasswordResetForm"'),
+    # base64 placeholders in a Kubernetes Secret
+    ("k8s/secret.yaml", "data:\n  DB_PASSWORD: Y2hhbmdlbWUK\n  SLACK_TOKEN: eG94Yi15b3VyLWJvdC10b2tlbg==\n"),
 ]
 
 

@@ -21,6 +21,7 @@ from keyscan.engine.entropy import meets_minimum
 from keyscan.engine.filters import FILTERS
 from keyscan.engine.inline import allowed_inline
 from keyscan.engine.prefilter import KeywordIndex
+from keyscan.engine.reach import LINE_CONTEXT
 from keyscan.model import Chunk, Finding
 from keyscan.redact import fingerprint
 from keyscan.rules.model import Rule
@@ -35,7 +36,6 @@ class ChunkResult:
     timed_out: list[str] = field(default_factory=list)
 
 
-LINE_CONTEXT = 1024  # characters each side of a match that filters and allow comments see on its line
 
 
 class _Lines:
@@ -66,11 +66,14 @@ class Detector:
     """Runs a rule set over chunks.  Build once, reuse for every chunk."""
 
     def __init__(self, rules: Sequence[Rule], settings: Settings | None = None,
-                 use_fast: bool | None = None) -> None:
+                 use_fast: bool | None = None, windowed: bool = True) -> None:
+        """``windowed=False`` runs every selected rule over whole texts: the straightforward path that
+        tests compare the keyword windows against."""
         self.rules = list(rules)
+        self.windowed = windowed
         self.settings = settings or Settings()
-        self.index = KeywordIndex([r for r in self.rules if r.pattern is not None], use_fast=use_fast)
-        self.path_rules = [r for r in self.rules if r.pattern is None and r.path_pattern is not None]
+        self.index = KeywordIndex([r for r in self.rules if r.regex_source is not None], use_fast=use_fast)
+        self.path_rules = [r for r in self.rules if r.regex_source is None and r.path_pattern is not None]
         self._generic = frozenset(r.id for r in self.rules if r.generic)
         self._min_confidence = self.settings.min_confidence
         self._min_severity = self.settings.min_severity
@@ -91,13 +94,16 @@ class Detector:
     def _scan_text(self, chunk: Chunk, text: str, result: ChunkResult, depth: int) -> None:
         lines = _Lines(text)
         budget = self.settings.regex_timeout * max(1.0, len(text) / 4_000_000)
-        for rule in self.index.candidates(text):
-            if rule.path_pattern is not None and not rule.path_pattern.search(chunk.path):
-                continue
-            if any(p.search(chunk.path) for p in rule.allow_paths):
-                continue
+        path = chunk.path
+
+        def applies(rule: Rule) -> bool:
+            if rule.path_pattern is not None and not rule.path_pattern.search(path):
+                return False
+            return not any(p.search(path) for p in rule.allow_paths)
+
+        for rule, windows in self.index.plan(text, windows=self.windowed, applies=applies):
             try:
-                self._run_rule(rule, chunk, text, lines, result, budget)
+                self._run_rule(rule, chunk, text, lines, result, budget, windows)
             except TimeoutError:
                 result.timed_out.append(rule.id)
         if depth == 0 and self.settings.decode_base64:
@@ -121,21 +127,29 @@ class Detector:
             result.timed_out.extend(inner.timed_out)
 
     def _run_rule(self, rule: Rule, chunk: Chunk, text: str, lines: _Lines, result: ChunkResult,
-                  budget: float) -> None:
-        assert rule.pattern is not None
+                  budget: float, windows: list[tuple[int, int]] | None) -> None:
+        """Run one rule over the whole text, or over the windows around its keyword hits (the plan)."""
+        pattern = rule.pattern
+        assert pattern is not None
         # CPU time, as the regex engine's own timeout counts it: the budget measures the work a rule
         # does, so a busy machine (or more workers) does not change which rules time out
         deadline = time.process_time() + budget
-        for match in rule.pattern.finditer(text, timeout=budget):
-            secret = match.group(rule.secret_group)
-            if not secret:
-                continue
-            start = match.start(rule.secret_group)
-            finding = self._check(rule, chunk, text, lines, secret, start)
-            if finding is not None:
-                result.findings.append(finding)
-            if time.process_time() > deadline:
-                raise TimeoutError(rule.id)
+        remaining = budget
+        for number, (start_at, end_at) in enumerate(windows if windows is not None else [(0, len(text))]):
+            if number % 8 == 7:  # the clock costs a system call: look at it every few windows
+                remaining = deadline - time.process_time()
+                if remaining <= 0:
+                    raise TimeoutError(rule.id)
+            for match in pattern.finditer(text, start_at, end_at, timeout=remaining):
+                secret = match.group(rule.secret_group)
+                if not secret:
+                    continue
+                start = match.start(rule.secret_group)
+                finding = self._check(rule, chunk, text, lines, secret, start)
+                if finding is not None:
+                    result.findings.append(finding)
+                if time.process_time() > deadline:
+                    raise TimeoutError(rule.id)
 
     def _check(self, rule: Rule, chunk: Chunk, text: str, lines: _Lines, secret: str,
                start: int) -> Finding | None:

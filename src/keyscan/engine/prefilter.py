@@ -6,6 +6,10 @@ occurs.  Fast path (``pip install 'keyscan[fast]'``, used automatically when
 ``hyperscan`` imports): all keywords are matched caselessly in one Hyperscan
 pass.  Both select exactly the same rules, so findings are identical.
 
+Then, for each selected rule whose regex has a bounded reach (``keyscan.engine.reach``), the plan
+says where to run it: windows around its keywords' hits, found in the lower-cased text by both
+paths alike.  A rule without a bounded reach runs over the whole text.
+
 (Compiling the rules' own regexes into Hyperscan's prefilter mode was tried:
 context-anchored patterns took up to a second each to compile, minutes with
 Unicode semantics, so keywords it is.)
@@ -13,9 +17,13 @@ Unicode semantics, so keywords it is.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from keyscan.rules.model import Rule
+
+Window = tuple[int, int]
+SNAP = 4096  # a window grows to whole lines when the line ends are this close
 
 try:  # optional fast matcher: pip install 'keyscan[fast]'
     import hyperscan as _hyperscan
@@ -39,8 +47,11 @@ class KeywordIndex:
             for keyword in rule.keywords:
                 self._rules_by_keyword[keyword].append(rule)
         self._order = {rule.id: i for i, rule in enumerate(rules)}
+        self._keyword_text = {k: k for k in self.keywords}
+        self._keyword_bytes = {k: k.encode("utf-8") for k in self.keywords}
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
+        self._shapes: list[Rule] = []
         if want_fast and _hyperscan is not None and self.rules:
             self._compile_hyperscan()
 
@@ -49,15 +60,20 @@ class KeywordIndex:
         return self._db is not None
 
     def _compile_hyperscan(self) -> None:
+        """Keywords as caseless literals; rules without keywords (a token shape and nothing else) as
+        their own regex in Hyperscan's prefilter mode, which matches wherever the regex does (and
+        maybe more), so their regex need only run where Hyperscan saw the shape end."""
         assert _hyperscan is not None
-        if not self.keywords:
-            return
         expressions = [_literal(k) for k in self.keywords]
         flags = [_hyperscan.HS_FLAG_CASELESS | _hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions)
-        db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-                   flags=flags)
-        self._db = db
+        # path-restricted rules are cheap already: they run on a few files only
+        shapes = [r for r in self.always if r.path_pattern is None and r.reach is not None]
+        try:
+            self._db = _database(expressions, flags, shapes)
+        except Exception:  # a shape Hyperscan refuses: keep the ones it takes, the others run everywhere
+            shapes = [r for r in shapes if _compiles(r.regex_source or "")]
+            self._db = _database(expressions, flags, shapes)
+        self._shapes = shapes
 
     def present(self, data: str) -> set[str]:
         """The keywords that occur in ``data`` (case-insensitive); the pure path's test."""
@@ -66,27 +82,144 @@ class KeywordIndex:
 
     def candidates(self, data: str) -> list[Rule]:
         """Rules to run on ``data``, in rule order."""
+        return [rule for rule, _ in self.plan(data, windows=False)]
+
+    def plan(self, data: str, windows: bool = True,
+             applies: Callable[[Rule], bool] | None = None) -> list[tuple[Rule, list[Window] | None]]:
+        """Rules to run on ``data``, in rule order, each with the windows to run it in (None: all).
+        ``applies`` drops rules before their windows are worked out (path-restricted rules).
+
+        ASCII text (most source code) is searched as bytes: ``bytes.lower`` and ``bytes.find`` are
+        several times faster than their ``str`` forms and the offsets are the same."""
+        text: str | bytes
+        if data.isascii():
+            text = data.encode("ascii")
+            lowered: str | bytes = text.lower()
+            needles = self._keyword_bytes
+        else:
+            text, lowered, needles = data, data.lower(), self._keyword_text
+        shape_ends: dict[str, list[int]] | None = None
         if self._db is not None:
-            return self._fast_candidates(data)
+            present, shape_ends = self._fast_present(
+                text if isinstance(text, bytes) else data.encode("utf-8", "replace"))
+        else:
+            present = {k for k in self.keywords if needles[k] in lowered}  # type: ignore[operator]
         selected = {r.id: r for r in self.always}
-        for keyword in self.present(data):
+        if shape_ends is not None:  # a shape Hyperscan did not see cannot match
+            for rule in self._shapes:
+                if rule.id not in shape_ends:
+                    del selected[rule.id]
+        for keyword in present:
             for rule in self._rules_by_keyword[keyword]:
                 selected[rule.id] = rule
-        return sorted(selected.values(), key=lambda r: self._order[r.id])
+        ordered = sorted(selected.values(), key=lambda r: self._order[r.id])
+        if applies is not None:
+            ordered = [rule for rule in ordered if applies(rule)]
+        # Lower-casing that changed the length (a few non-ASCII letters) would shift the offsets.
+        if not windows or len(lowered) != len(text):
+            return [(rule, None) for rule in ordered]
+        hits: dict[str, list[int]] = {}
+        made: dict[tuple[tuple[str, ...], int], list[Window]] = {}
+        plan: list[tuple[Rule, list[Window] | None]] = []
+        for rule in ordered:
+            reach = rule.reach
+            if not rule.keywords and shape_ends is not None and rule.id in shape_ends and reach is not None:
+                # Hyperscan's offsets are bytes: the same as characters in ASCII text only
+                windows_ = _windows(text, [(end - reach, end) for end in shape_ends[rule.id]]) \
+                    if isinstance(text, bytes) else None
+                plan.append((rule, windows_))
+                continue
+            if reach is None or not rule.keywords:
+                plan.append((rule, None))
+                continue
+            mine = tuple(k for k in rule.keywords if k in present)
+            key = (mine, reach)
+            if key not in made:
+                spans: list[Window] = []
+                for keyword in mine:
+                    if keyword not in hits:
+                        hits[keyword] = _occurrences(lowered, needles[keyword])
+                    size = len(keyword)
+                    spans.extend((p - reach, p + size + reach) for p in hits[keyword])
+                made[key] = _windows(text, spans)
+            plan.append((rule, made[key]))
+        return plan
 
-    def _fast_candidates(self, data: str) -> list[Rule]:
+    def _fast_present(self, encoded: bytes) -> tuple[set[str], dict[str, list[int]]]:
+        """Keywords present, and for each shape rule the offsets where its shape ends."""
         assert self._db is not None
         found: set[int] = set()
+        ends: dict[str, list[int]] = {}
+        count = len(self.keywords)
+        shapes = self._shapes
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
-            found.add(ident)
+            if ident < count:
+                found.add(ident)
+            else:
+                ends.setdefault(shapes[ident - count].id, []).append(end)
 
-        self._db.scan(data.encode("utf-8", "replace"), match_event_handler=on_match)
-        selected = {r.id: r for r in self.always}
-        for ident in found:
-            for rule in self._rules_by_keyword[self.keywords[ident]]:
-                selected[rule.id] = rule
-        return sorted(selected.values(), key=lambda r: self._order[r.id])
+        self._db.scan(encoded, match_event_handler=on_match)
+        return {self.keywords[ident] for ident in found}, ends
+
+
+def _occurrences(text: str | bytes, needle: str | bytes) -> list[int]:
+    found: list[int] = []
+    position = text.find(needle)  # type: ignore[arg-type]
+    while position >= 0:
+        found.append(position)
+        position = text.find(needle, position + 1)  # type: ignore[arg-type]
+    return found
+
+
+def _windows(text: str | bytes, spans: list[Window]) -> list[Window]:
+    """Merge the spans, widen each window to whole lines when the line ends are near, merge again."""
+    length = len(text)
+    newline: str | bytes = b"\n" if isinstance(text, bytes) else "\n"
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    windows: list[Window] = []
+    for start, end in merged:
+        start, end = max(0, start), min(length, end)
+        line_start = text.rfind(newline, max(0, start - SNAP), start) + 1  # type: ignore[arg-type]
+        if line_start or start <= SNAP:
+            start = line_start
+        line_end = text.find(newline, end, end + SNAP)  # type: ignore[arg-type]
+        if line_end >= 0:
+            end = line_end + 1
+        elif end + SNAP >= length:
+            end = length
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule]) -> Any:
+    assert _hyperscan is not None
+    expressions = expressions + [(r.regex_source or "").encode("utf-8") for r in shapes]
+    flags = flags + [_hyperscan.HS_FLAG_PREFILTER] * len(shapes)
+    if not expressions:
+        return None
+    db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
+    return db
+
+
+def _compiles(source: str) -> bool:
+    """Whether Hyperscan's prefilter mode accepts this regex (it refuses some ``regex`` syntax)."""
+    assert _hyperscan is not None
+    try:
+        _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK).compile(
+            expressions=[source.encode("utf-8")], ids=[0], elements=1, flags=[_hyperscan.HS_FLAG_PREFILTER])
+    except Exception:  # hyperscan.error, or text it cannot encode
+        return False
+    return True
 
 
 def _literal(keyword: str) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any
 
 import regex
 
+from keyscan.engine.reach import LINE_CONTEXT, pattern_reach
 from keyscan.model import Confidence, Severity
 
 
@@ -65,6 +66,22 @@ class Rule:
         """The compiled regex, compiled on first use: a run that never meets a rule's keyword never
         pays for compiling it (start-up time matters in a pre-commit hook)."""
         return regex.compile(self.regex_source) if self.regex_source is not None else None
+
+    @functools.cached_property
+    def reach(self) -> int | None:
+        """How many characters a match (lookarounds included) can span; None: unbounded.  The regex
+        then runs only within this distance of a keyword hit (see ``keyscan.engine.prefilter``)."""
+        if self.regex_source is None:
+            return None
+        reach = pattern_reach(self.regex_source)
+        if reach is None or self.requires is None:
+            return reach
+        # A keyword may sit in the required context instead (``aws`` near ``secret_key = ...``): the
+        # window then spans the neighbourhood the requirement is searched in, plus its own width.
+        context = pattern_reach(self.requires.pattern.pattern)
+        if context is None:
+            return None
+        return reach + context + LINE_CONTEXT * (self.requires.within_lines + 1)
 
     @property
     def short_help(self) -> str:

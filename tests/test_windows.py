@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from keyscan.engine.decoding import decoded_segments
 from keyscan.engine.detector import Detector
 from keyscan.engine.prefilter import fast_matcher_available
 from keyscan.engine.reach import pattern_reach
@@ -92,7 +93,19 @@ def test_a_keyword_far_from_the_match_does_not_widen_the_window() -> None:
     text = f"x = '{token}'\n"
     detector = Detector(rules, use_fast=False)
     plan = detector.index.plan(text)
-    assert [(rule.id, windows) for rule, windows in plan] == [("github-pat-classic", [(0, len(text))])]
+    assert [(rule.id, windows) for rule, windows in plan.rules] == [("github-pat-classic", [(0, len(text))])]
     far = "# ghp_\n" + "filler line\n" * 2000 + "y = 1\n"
-    [(_rule, windows)] = detector.index.plan(far)
+    [(_rule, windows)] = detector.index.plan(far).rules
     assert windows is not None and windows[-1][1] < len(far) // 2
+
+
+@pytest.mark.skipif(not fast_matcher_available(), reason="needs the fast matcher")
+def test_base64_candidates_in_windows_are_those_of_the_whole_text(corpus: list[tuple[str, str]]) -> None:
+    index = Detector(list(load_builtin_rules()), use_fast=True).index
+    texts = [*corpus, ("wide.txt", "k: " + "QUJD" * 2000 + "\n"), ("pad.txt", "a='" + "QUJDRA==" * 3 + "'")]
+    windowed_texts = 0
+    for _path, text in texts:
+        windows = index.plan(text).base64
+        windowed_texts += windows is not None
+        assert list(decoded_segments(text, windows)) == list(decoded_segments(text))
+    assert windowed_texts > len(texts) // 2

@@ -10,20 +10,28 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 # A base64 run that is a value: after ':', '=', or a quote.  Anchoring on those characters keeps this
 # pass fast (the engine skips ahead to them) and skips base64 inside identifiers and prose.
 _CANDIDATE = re.compile(r"[:=\"'`]\s{0,3}[\"'`]?([A-Za-z0-9+/]{20,4096}={0,2})(?![A-Za-z0-9+/=_-])")
 MAX_SEGMENTS = 500
+# The start of every candidate, for Hyperscan (``keyscan.engine.prefilter``): it reports where this
+# ends, so a candidate lies within [end - BEFORE, end + AFTER] and the pattern above need only run there.
+CANDIDATE_START = rb"[:=\x22\x27\x60][\s\x1c-\x1f]{0,3}[\x22\x27\x60]?[A-Za-z0-9+/]{20}"
+BEFORE = 1 + 3 + 1 + 20
+AFTER = 4096 + 2 + 1
 
 
-def decoded_segments(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, decoded text) for base64 runs that decode to printable text."""
+def decoded_segments(text: str, windows: Sequence[tuple[int, int]] | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, decoded text) for base64 runs that decode to printable text, searched in ``windows``
+    (the merged neighbourhoods of CANDIDATE_START hits) or, when None, in the whole text."""
     if len(text) < 20:
         return
     count = 0
-    for match in _CANDIDATE.finditer(text):
+    matches = _CANDIDATE.finditer(text) if windows is None else \
+        (m for start, end in windows for m in _CANDIDATE.finditer(text, start, end))
+    for match in matches:
         value = match.group(1)
         if len(value) % 4 or value.isalpha() or value.isdigit() or _preceded_by_data_uri(text, match.start(1)):
             continue

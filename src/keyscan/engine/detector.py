@@ -101,17 +101,19 @@ class Detector:
                 return False
             return not any(p.search(path) for p in rule.allow_paths)
 
-        for rule, windows in self.index.plan(text, windows=self.windowed, applies=applies):
+        plan = self.index.plan(text, windows=self.windowed, applies=applies)
+        for rule, windows in plan.rules:
             try:
                 self._run_rule(rule, chunk, text, lines, result, budget, windows)
             except TimeoutError:
                 result.timed_out.append(rule.id)
         if depth == 0 and self.settings.decode_base64:
-            self._scan_decoded(chunk, text, lines, result)
+            self._scan_decoded(chunk, text, lines, result, plan.base64)
 
-    def _scan_decoded(self, chunk: Chunk, text: str, lines: _Lines, result: ChunkResult) -> None:
+    def _scan_decoded(self, chunk: Chunk, text: str, lines: _Lines, result: ChunkResult,
+                      windows: list[tuple[int, int]] | None) -> None:
         """Scan base64 values (e.g. Kubernetes Secret data) and report at the encoded location."""
-        for start, end, decoded in decoded_segments(text):
+        for start, end, decoded in decoded_segments(text, windows):
             inner = ChunkResult()
             self._scan_text(chunk, decoded, inner, depth=1)
             line, column = lines.locate(start)

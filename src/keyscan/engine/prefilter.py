@@ -18,11 +18,22 @@ Unicode semantics, so keywords it is.)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from keyscan.engine import decoding
 from keyscan.rules.model import Rule
 
 Window = tuple[int, int]
+
+
+@dataclass
+class Plan:
+    """What to run on one text: the rules in rule order, each with its windows (None: the whole
+    text), and where base64 candidates can be (None: anywhere; see ``keyscan.engine.decoding``)."""
+
+    rules: list[tuple[Rule, list[Window] | None]]
+    base64: list[Window] | None = None
 SNAP = 4096  # a window grows to whole lines when the line ends are this close
 
 try:  # optional fast matcher: pip install 'keyscan[fast]'
@@ -82,10 +93,10 @@ class KeywordIndex:
 
     def candidates(self, data: str) -> list[Rule]:
         """Rules to run on ``data``, in rule order."""
-        return [rule for rule, _ in self.plan(data, windows=False)]
+        return [rule for rule, _ in self.plan(data, windows=False).rules]
 
     def plan(self, data: str, windows: bool = True,
-             applies: Callable[[Rule], bool] | None = None) -> list[tuple[Rule, list[Window] | None]]:
+             applies: Callable[[Rule], bool] | None = None) -> Plan:
         """Rules to run on ``data``, in rule order, each with the windows to run it in (None: all).
         ``applies`` drops rules before their windows are worked out (path-restricted rules).
 
@@ -99,9 +110,12 @@ class KeywordIndex:
         else:
             text, lowered, needles = data, data.lower(), self._keyword_text
         shape_ends: dict[str, list[int]] | None = None
+        base64: list[Window] | None = None
         if self._db is not None:
-            present, shape_ends = self._fast_present(
+            present, shape_ends, base64_ends = self._fast_present(
                 text if isinstance(text, bytes) else data.encode("utf-8", "replace"))
+            if isinstance(text, bytes):  # byte offsets are character offsets in ASCII text only
+                base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(text))
         else:
             present = {k for k in self.keywords if needles[k] in lowered}  # type: ignore[operator]
         selected = {r.id: r for r in self.always}
@@ -117,7 +131,7 @@ class KeywordIndex:
             ordered = [rule for rule in ordered if applies(rule)]
         # Lower-casing that changed the length (a few non-ASCII letters) would shift the offsets.
         if not windows or len(lowered) != len(text):
-            return [(rule, None) for rule in ordered]
+            return Plan([(rule, None) for rule in ordered], base64 if windows else None)
         hits: dict[str, list[int]] = {}
         made: dict[tuple[tuple[str, ...], int], list[Window]] = {}
         plan: list[tuple[Rule, list[Window] | None]] = []
@@ -143,24 +157,29 @@ class KeywordIndex:
                     spans.extend((p - reach, p + size + reach) for p in hits[keyword])
                 made[key] = _windows(text, spans)
             plan.append((rule, made[key]))
-        return plan
+        return Plan(plan, base64)
 
-    def _fast_present(self, encoded: bytes) -> tuple[set[str], dict[str, list[int]]]:
-        """Keywords present, and for each shape rule the offsets where its shape ends."""
+    def _fast_present(self, encoded: bytes) -> tuple[set[str], dict[str, list[int]], list[int]]:
+        """Keywords present; for each shape rule the offsets where its shape ends; where base64
+        candidates start."""
         assert self._db is not None
         found: set[int] = set()
         ends: dict[str, list[int]] = {}
+        base64_ends: list[int] = []
         count = len(self.keywords)
         shapes = self._shapes
+        base64_id = count + len(shapes)
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
             if ident < count:
                 found.add(ident)
+            elif ident == base64_id:
+                base64_ends.append(end)
             else:
                 ends.setdefault(shapes[ident - count].id, []).append(end)
 
         self._db.scan(encoded, match_event_handler=on_match)
-        return {self.keywords[ident] for ident in found}, ends
+        return {self.keywords[ident] for ident in found}, ends, base64_ends
 
 
 def _occurrences(text: str | bytes, needle: str | bytes) -> list[int]:
@@ -170,6 +189,17 @@ def _occurrences(text: str | bytes, needle: str | bytes) -> list[int]:
         found.append(position)
         position = text.find(needle, position + 1)  # type: ignore[arg-type]
     return found
+
+
+def _merged(spans: list[Window], length: int) -> list[Window]:
+    merged: list[Window] = []
+    for start, end in spans:  # Hyperscan reports in offset order
+        start, end = max(0, start), min(length, end)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _windows(text: str | bytes, spans: list[Window]) -> list[Window]:
@@ -201,9 +231,11 @@ def _windows(text: str | bytes, spans: list[Window]) -> list[Window]:
 
 
 def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule]) -> Any:
+    """Keywords, then shapes, then the base64 candidate start (ids in that order)."""
     assert _hyperscan is not None
     expressions = expressions + [(r.regex_source or "").encode("utf-8") for r in shapes]
-    flags = flags + [_hyperscan.HS_FLAG_PREFILTER] * len(shapes)
+    expressions.append(decoding.CANDIDATE_START)
+    flags = flags + [_hyperscan.HS_FLAG_PREFILTER] * len(shapes) + [0]
     if not expressions:
         return None
     db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)

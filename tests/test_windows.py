@@ -18,6 +18,7 @@ from keyscan.engine.reach import pattern_reach
 from keyscan.model import Chunk
 from keyscan.rules.loader import load_builtin_rules
 from keyscan.sources.content import decode_text, is_binary
+from tests.tokens import github_token
 
 ROOT = Path(__file__).resolve().parents[1]
 MATCHERS = [False] + ([True] if fast_matcher_available() else [])
@@ -73,6 +74,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str]]:
     texts += list(_texts_from_tree(ROOT / "src"))
     texts += list(_texts_from_tree(Path(subprocess.__file__).parent / "email"))
     texts += list(_texts_from_examples())
+    # lower-casing "İ" gives two characters: keyword offsets must still be right
+    texts.append(("locale/tr.env", "# İstanbul İzmir\n" * 50 + f"GITHUB_TOKEN={github_token()}\nİ=1\n"))
     return texts
 
 

@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from keyscan.engine import decoding
 from keyscan.rules.model import Rule
 
@@ -129,9 +131,15 @@ class KeywordIndex:
         ordered = sorted(selected.values(), key=lambda r: self._order[r.id])
         if applies is not None:
             ordered = [rule for rule in ordered if applies(rule)]
-        # Lower-casing that changed the length (a few non-ASCII letters) would shift the offsets.
-        if not windows or len(lowered) != len(text):
-            return Plan([(rule, None) for rule in ordered], base64 if windows else None)
+        if not windows:
+            return Plan([(rule, None) for rule in ordered])
+        find: Callable[[str], list[int]]
+        if len(lowered) == len(text):
+            def find(keyword: str) -> list[int]:
+                return _occurrences(lowered, needles[keyword])
+        else:  # lower-casing changed the length (a few non-ASCII letters): offsets from a caseless search
+            def find(keyword: str) -> list[int]:
+                return [m.start() for m in regex.finditer(regex.escape(keyword), data, regex.IGNORECASE)]
         hits: dict[str, list[int]] = {}
         made: dict[tuple[tuple[str, ...], int], list[Window]] = {}
         plan: list[tuple[Rule, list[Window] | None]] = []
@@ -152,7 +160,7 @@ class KeywordIndex:
                 spans: list[Window] = []
                 for keyword in mine:
                     if keyword not in hits:
-                        hits[keyword] = _occurrences(lowered, needles[keyword])
+                        hits[keyword] = find(keyword)
                     size = len(keyword)
                     spans.extend((p - reach, p + size + reach) for p in hits[keyword])
                 made[key] = _windows(text, spans)

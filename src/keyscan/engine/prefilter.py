@@ -24,6 +24,7 @@ from typing import Any
 import regex
 
 from keyscan.engine import decoding
+from keyscan.engine.keyword_trie import KeywordTrie
 from keyscan.rules.model import Rule
 
 Window = tuple[int, int]
@@ -62,6 +63,7 @@ class KeywordIndex:
         self._order = {rule.id: i for i, rule in enumerate(rules)}
         self._keyword_text = {k: k for k in self.keywords}
         self._keyword_bytes = {k: k.encode("utf-8") for k in self.keywords}
+        self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
         self._shapes: list[Rule] = []
@@ -90,8 +92,7 @@ class KeywordIndex:
 
     def present(self, data: str) -> set[str]:
         """The keywords that occur in ``data`` (case-insensitive); the pure path's test."""
-        lowered = data.lower()
-        return {k for k in self.keywords if k in lowered}
+        return self._trie.present(data.lower())
 
     def candidates(self, data: str) -> list[Rule]:
         """Rules to run on ``data``, in rule order."""
@@ -119,7 +120,7 @@ class KeywordIndex:
             if isinstance(text, bytes):  # byte offsets are character offsets in ASCII text only
                 base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(text))
         else:
-            present = {k for k in self.keywords if needles[k] in lowered}  # type: ignore[operator]
+            present = self._trie.present(lowered)
         selected = {r.id: r for r in self.always}
         if shape_ends is not None:  # a shape Hyperscan did not see cannot match
             for rule in self._shapes:

@@ -112,3 +112,19 @@ def test_base64_candidates_in_windows_are_those_of_the_whole_text(corpus: list[t
         windowed_texts += windows is not None
         assert list(decoded_segments(text, windows)) == list(decoded_segments(text))
     assert windowed_texts > len(texts) // 2
+
+
+def test_keywords_lie_beside_what_the_regex_matches() -> None:
+    """The contract that makes windows safe (rules/README.md): in every positive example, a keyword
+    occurs within 64 characters of a match, unless the rule says ``keyword_scope: file``."""
+    far = []
+    for rule in load_builtin_rules():
+        if rule.regex_source is None or not rule.keywords or rule.keyword_scope == "file":
+            continue
+        assert rule.pattern is not None
+        for example in rule.positives:
+            lowered = example.text.lower()
+            spans = [m.span() for m in rule.pattern.finditer(example.text)]
+            if not any(k in lowered[max(0, a - 64): b + 64] for a, b in spans for k in rule.keywords):
+                far.append(f"{rule.id}: {example.text[:60]!r}")
+    assert far == []

@@ -60,6 +60,7 @@ class Rule:
     decode: tuple[str, ...] = ()
     overlaps: tuple[str, ...] = ()
     summary: str = field(default="")
+    keyword_scope: str = "match"  # "file": the keywords only gate the file; the regex runs over all of it
 
     @functools.cached_property
     def pattern(self) -> regex.Pattern[str] | None:
@@ -71,7 +72,7 @@ class Rule:
     def reach(self) -> int | None:
         """How many characters a match (lookarounds included) can span; None: unbounded.  The regex
         then runs only within this distance of a keyword hit (see ``keyscan.engine.prefilter``)."""
-        if self.regex_source is None:
+        if self.regex_source is None or self.keyword_scope == "file":
             return None
         reach = pattern_reach(self.regex_source)
         if reach is None or self.requires is None:

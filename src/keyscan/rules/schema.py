@@ -38,7 +38,9 @@ OPTIONAL = (
     "decode",
     "overlaps",
     "description",
+    "keyword_scope",
 )
+KEYWORD_SCOPES = ("match", "file")
 DEFAULT_FILTERS = ("placeholder", "provider-example")
 
 
@@ -123,6 +125,9 @@ def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:
     generic = raw.get("generic", False)
     if not isinstance(generic, bool):
         raise check.fail("generic", "must be true or false")
+    keyword_scope = raw.get("keyword_scope", "match")
+    if keyword_scope not in KEYWORD_SCOPES:
+        raise check.fail("keyword_scope", f"must be one of {', '.join(KEYWORD_SCOPES)}")
     revoke = raw.get("revoke")
     problem = check_revoke_block(revoke) if revoke is not None else None
     if problem:
@@ -155,6 +160,7 @@ def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:
         decode=decode,
         overlaps=check.string_list("overlaps"),
         summary=check.string("description", required=False),
+        keyword_scope=keyword_scope,
     )
     if pattern is not None:
         rule.__dict__["pattern"] = pattern  # already compiled for validation: keep it

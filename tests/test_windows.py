@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keyscan.engine.decoding import decoded_segments
 from keyscan.engine.detector import Detector
-from keyscan.engine.prefilter import fast_matcher_available
+from keyscan.engine.prefilter import _CharacterOffsets, fast_matcher_available
 from keyscan.engine.reach import pattern_reach
 from keyscan.model import Chunk
 from keyscan.rules.loader import load_builtin_rules
@@ -128,3 +130,11 @@ def test_keywords_lie_beside_what_the_regex_matches() -> None:
             if not any(k in lowered[max(0, a - 64): b + 64] for a, b in spans for k in rule.keywords):
                 far.append(f"{rule.id}: {example.text[:60]!r}")
     assert far == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab\né€😀İ", max_size=60))
+def test_byte_offsets_become_character_offsets(text: str) -> None:
+    encoded = text.encode("utf-8")
+    starts = [len(text[:i].encode("utf-8")) for i in range(len(text) + 1)]
+    assert _CharacterOffsets(encoded).convert(starts) == list(range(len(text) + 1))

@@ -21,8 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
 from keyscan.engine import decoding
 from keyscan.engine.keyword_trie import KeywordTrie
 from keyscan.rules.model import Rule
@@ -61,7 +59,6 @@ class KeywordIndex:
             for keyword in rule.keywords:
                 self._rules_by_keyword[keyword].append(rule)
         self._order = {rule.id: i for i, rule in enumerate(rules)}
-        self._keyword_text = {k: k for k in self.keywords}
         self._keyword_bytes = {k: k.encode("utf-8") for k in self.keywords}
         self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
@@ -92,7 +89,7 @@ class KeywordIndex:
 
     def present(self, data: str) -> set[str]:
         """The keywords that occur in ``data`` (case-insensitive); the pure path's test."""
-        return self._trie.present(data.lower())
+        return self._trie.present(data.encode("utf-8", "surrogatepass").lower())
 
     def candidates(self, data: str) -> list[Rule]:
         """Rules to run on ``data``, in rule order."""
@@ -103,22 +100,18 @@ class KeywordIndex:
         """Rules to run on ``data``, in rule order, each with the windows to run it in (None: all).
         ``applies`` drops rules before their windows are worked out (path-restricted rules).
 
-        ASCII text (most source code) is searched as bytes: ``bytes.lower`` and ``bytes.find`` are
-        several times faster than their ``str`` forms and the offsets are the same."""
-        text: str | bytes
-        if data.isascii():
-            text = data.encode("ascii")
-            lowered: str | bytes = text.lower()
-            needles = self._keyword_bytes
-        else:
-            text, lowered, needles = data, data.lower(), self._keyword_text
+        Keywords are searched in the UTF-8 bytes, lower-cased as ASCII (``bytes.lower`` and ``find``
+        are several times faster than their ``str`` forms, and Hyperscan reads bytes too).  In ASCII
+        text byte offsets are character offsets; otherwise hits are converted."""
+        is_ascii = data.isascii()
+        encoded = data.encode("ascii") if is_ascii else data.encode("utf-8", "surrogatepass")
+        lowered = encoded.lower()
         shape_ends: dict[str, list[int]] | None = None
         base64: list[Window] | None = None
         if self._db is not None:
-            present, shape_ends, base64_ends = self._fast_present(
-                text if isinstance(text, bytes) else data.encode("utf-8", "replace"))
-            if isinstance(text, bytes):  # byte offsets are character offsets in ASCII text only
-                base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(text))
+            present, shape_ends, base64_ends = self._fast_present(encoded)
+            if is_ascii:  # Python's \s knows Unicode spaces that Hyperscan's does not: ASCII text only
+                base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(data))
         else:
             present = self._trie.present(lowered)
         selected = {r.id: r for r in self.always}
@@ -134,22 +127,22 @@ class KeywordIndex:
             ordered = [rule for rule in ordered if applies(rule)]
         if not windows:
             return Plan([(rule, None) for rule in ordered])
-        find: Callable[[str], list[int]]
-        if len(lowered) == len(text):
-            def find(keyword: str) -> list[int]:
-                return _occurrences(lowered, needles[keyword])
-        else:  # lower-casing changed the length (a few non-ASCII letters): offsets from a caseless search
-            def find(keyword: str) -> list[int]:
-                return [m.start() for m in regex.finditer(regex.escape(keyword), data, regex.IGNORECASE)]
+        text: str | bytes = encoded if is_ascii else data
+        to_characters = _CharacterOffsets(encoded) if not is_ascii else None
+
+        def find(keyword: str) -> list[int]:
+            found = _occurrences(lowered, self._keyword_bytes[keyword])
+            return found if to_characters is None else to_characters.convert(found)
+
         hits: dict[str, list[int]] = {}
         made: dict[tuple[tuple[str, ...], int], list[Window]] = {}
         plan: list[tuple[Rule, list[Window] | None]] = []
         for rule in ordered:
             reach = rule.reach
             if not rule.keywords and shape_ends is not None and rule.id in shape_ends and reach is not None:
-                # Hyperscan's offsets are bytes: the same as characters in ASCII text only
+                # a shape's classes are ASCII, but Unicode \s or case folding may differ: ASCII text only
                 windows_ = _windows(text, [(end - reach, end) for end in shape_ends[rule.id]]) \
-                    if isinstance(text, bytes) else None
+                    if is_ascii else None
                 plan.append((rule, windows_))
                 continue
             if reach is None or not rule.keywords:
@@ -189,6 +182,26 @@ class KeywordIndex:
 
         self._db.scan(encoded, match_event_handler=on_match)
         return {self.keywords[ident] for ident in found}, ends, base64_ends
+
+
+_CONTINUATION = bytes(1 if 0x80 <= byte < 0xC0 else 0 for byte in range(256))
+
+
+class _CharacterOffsets:
+    """Byte offsets in UTF-8 text -> character offsets: a byte that continues a character is not one."""
+
+    def __init__(self, encoded: bytes) -> None:
+        self._continues = encoded.translate(_CONTINUATION)
+
+    def convert(self, offsets: list[int]) -> list[int]:
+        """``offsets`` ascending, each at the start of a character."""
+        converted: list[int] = []
+        last_byte = last_character = 0
+        for offset in offsets:
+            last_character += offset - last_byte - self._continues.count(1, last_byte, offset)
+            last_byte = offset
+            converted.append(last_character)
+        return converted
 
 
 def _occurrences(text: str | bytes, needle: str | bytes) -> list[int]:

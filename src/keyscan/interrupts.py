@@ -23,7 +23,10 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """Record Ctrl-C from now on (main thread only; elsewhere Python's default stays)."""
+    """Record Ctrl-C from now on (main thread only; elsewhere Python's default stays).
+
+    A SIGINT that was ignored when keyscan started (a job a script put in the background, some CI
+    runners) stays ignored, as for any program: Ctrl-C was not meant for it."""
     global _pressed
     _pressed = False
     if threading.current_thread() is threading.main_thread() and \

@@ -7,6 +7,12 @@ incomplete scan (exit 3), never a hang and never a clean result it cannot vouch
 for.  Workers are forked (the compiled rules are inherited, not pickled), ignore
 Ctrl-C (the parent handles it and stops them), and are all started up front, so
 none inherits a pipe the parent opens later (``git cat-file``).
+
+Ctrl-C reaches the whole process group, workers included.  They are forked with SIGINT blocked and
+unblock it only once they ignore it, so a press during start-up cannot raise ``KeyboardInterrupt``
+in a half-started worker (a traceback, or a pool broken as if a worker had died).  On Ctrl-C the
+parent kills the workers, whatever C code (a backtracking regex) they are running, instead of
+waiting for them.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from keyscan.errors import IncompleteScanError
 T = TypeVar("T")
 R = TypeVar("R")
 POLL = 0.25  # seconds between checks for a Ctrl-C whose KeyboardInterrupt was swallowed
+MANAGER_GRACE = 5.0  # seconds a stopped pool's own thread gets to wind down
 
 
 class WorkerDied(IncompleteScanError):
@@ -36,7 +43,27 @@ class WorkerDied(IncompleteScanError):
 
 def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _CAN_MASK:  # forked with SIGINT blocked (see _sigint_blocked): a press that came meanwhile is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     initializer(*initargs)
+
+
+_CAN_MASK = hasattr(signal, "pthread_sigmask")
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back from this thread while it forks the workers (a fork inherits the mask), and
+    from the pool's own threads started meanwhile.  Ctrl-C pressed meanwhile is delivered when the
+    block ends: a ``KeyboardInterrupt`` here, as usual."""
+    if not _CAN_MASK:
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _ready() -> bool:
@@ -55,7 +82,8 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         # With fork, the first submit starts every worker: do it now, before the caller opens pipes.
         try:
-            ready = self._executor.submit(_ready)
+            with _sigint_blocked():
+                ready = self._executor.submit(_ready)
             self._processes = self._live()
             self.result(ready)
         except BaseException:  # Ctrl-C while starting: no __exit__ will come, so stop the workers here
@@ -109,16 +137,20 @@ class WorkerPool:
 
     def stop(self) -> None:
         """Stop now (Ctrl-C, an error): drop queued work and end the workers without waiting for them."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        manager = getattr(self._executor, "_executor_manager_thread", None)
         self._processes = list({id(p): p for p in [*self._processes, *self._live()]}.values())
-        for process in self._processes:
+        for process in self._processes:  # first: a worker stuck in C (a backtracking regex) is not waited for
             with contextlib.suppress(Exception):
                 process.kill()
-        # Reap the killed workers, but never wait on the executor's management thread: after a
-        # Ctrl-C it may be blocked on a queue the dead workers will never feed (observed as a hang).
+        self._executor.shutdown(wait=False, cancel_futures=True)
         for process in self._processes:
             with contextlib.suppress(Exception):
                 process.join(timeout=2)
+        # With its workers dead, the pool's own thread finds the pool broken and closes its pipes: let it
+        # finish, or at exit Python wakes it through a pipe it may be closing meanwhile (a traceback,
+        # "OSError: [Errno 9] Bad file descriptor").  Bounded: it must never hold up Ctrl-C for long.
+        if manager is not None:
+            manager.join(timeout=MANAGER_GRACE)
 
     def _live(self) -> list[Any]:
         return list((getattr(self._executor, "_processes", None) or {}).values())

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from tests.clirun import run_cli
 from tests.gitrepo import GitRepo
 from tests.tokens import github_token
 
-# Signals and process deaths are timed: run alone, not beside a busy parallel batch (see README).
+# They signal and kill process groups: README's test command (.ci/run) runs them on their own, after the
+# parallel batch.
 pytestmark = pytest.mark.serial
 
 # Runs the real CLI; a worker (never the parent) that meets a file named "poison" dies the way KS_DIE says.
@@ -48,6 +50,34 @@ SLOW_RULE = (
     "    examples:\n      positive: ['ab = cd! slowpoke', 'a=b! slowpoke']\n      negative: [c, d]\n"
 )
 SLOW_INPUT = "slowpoke\n" + "a b" * 2000 + "=" + "x" * 30 + "?\n"
+
+
+def _as_from_a_terminal() -> None:
+    """Popen's ``preexec_fn``: SIGINT at its default, as a program started from a terminal has it.
+
+    An ignored signal stays ignored across exec, and a CI runner (or a script that starts jobs with ``&``)
+    may run the tests with SIGINT ignored; keyscan, like any program, then keeps ignoring it, and no
+    Ctrl-C test could pass."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+# Runs the real CLI; says on stderr when a process (the parent or a worker) starts scanning a slow file:
+# from then on the slow rule runs, in C, until it is stopped.
+SCANNING = "keyscan-test: scanning a slow file"
+ANNOUNCE_SCANNING = f"""
+import os, sys
+import keyscan.engine.detector as detector
+original = detector.Detector.scan
+announced = []
+def scan(self, chunk):
+    if os.path.basename(chunk.path).startswith("slow") and not announced:
+        announced.append(True)
+        os.write(2, b"{SCANNING}\\n")
+    return original(self, chunk)
+detector.Detector.scan = scan
+from keyscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def _dying_run(args: list[str], how: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -127,33 +157,46 @@ def test_the_same_scans_without_a_dying_worker_are_complete(big_repo: GitRepo, t
 
 
 def _interrupt(args: list[str], cwd: Path, cache: Path | None = None) -> tuple[int, float, str]:
-    """Start keyscan in its own process group, wait until it is scanning, press Ctrl-C (SIGINT to the
+    """Start keyscan in its own process group, wait until the slow rule runs, press Ctrl-C (SIGINT to the
     whole group, as a terminal does); return the exit code, the seconds it took to exit, and stderr."""
     env = {**os.environ, "KEYSCAN_CACHE_DIR": str(cache)} if cache else None
     cache_option = [] if cache else ["--no-cache"]
-    proc = subprocess.Popen([sys.executable, "-m", "keyscan", *args, "-v", *cache_option],
+    proc = subprocess.Popen([sys.executable, "-c", ANNOUNCE_SCANNING, *args, "-v", *cache_option],
                             cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
+    lines: list[str] = []
+    scanning = threading.Event()
+
+    def read_stderr() -> None:
         assert proc.stderr is not None
-        first = proc.stderr.readline()  # "-v" prints the config line once main() is running
-        assert first.startswith("keyscan: config"), first
-        time.sleep(1.5)  # listing, rule loading and pool start-up are over: the slow rule is running
-        assert proc.poll() is None, "the scan ended before it could be interrupted"
+        for line in proc.stderr:
+            lines.append(line)
+            if line.startswith(SCANNING):
+                scanning.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        # start-up, rule loading, listing and the pool take well under a second alone, more beside a busy
+        # parallel batch on a small machine: wait for the slow rule to run rather than a fixed time
+        started = scanning.wait(timeout=60)
+        assert proc.poll() is None, f"the scan ended before it could be interrupted: {''.join(lines)}"
+        assert started, f"the slow rule never started: {''.join(lines)}"
         os.killpg(proc.pid, signal.SIGINT)
         pressed = time.monotonic()
         code = proc.wait(timeout=30)
         elapsed = time.monotonic() - pressed
-        rest = proc.stderr.read()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    reader.join(timeout=10)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and _group_alive(proc.pid):
         time.sleep(0.1)
     assert not _group_alive(proc.pid), "worker or git processes outlived keyscan"
-    return code, elapsed, first + rest
+    return code, elapsed, "".join(lines)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -201,8 +244,10 @@ def test_ctrl_c_leaves_the_cache_whole_and_never_records_an_unfinished_file(tmp_
     cache = tmp_path / "cache"
     args = ["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules), "--regex-timeout", "600",
             "--pure", "-j", "2", "-f", "json"]
-    code, _, stderr = _interrupt(args, tmp_path, cache)
+    code, elapsed, stderr = _interrupt(args, tmp_path, cache)
     assert code == 130, stderr
+    assert elapsed < 10, f"took {elapsed:.1f}s to stop"
+    assert "Traceback" not in stderr
     with sqlite3.connect(cache / FILE_NAME) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1  # the cache was in use
@@ -221,6 +266,7 @@ def test_ctrl_c_during_history_exits_130_and_stops_git_and_workers(tmp_path: Pat
                                         "-o", str(tmp_path / "report.json")], tmp_path)
     assert code == 130, stderr
     assert elapsed < 10, f"took {elapsed:.1f}s to stop"
+    assert "interrupted" in stderr and "Traceback" not in stderr
     assert _leftovers(tmp_path) == []
 
 
@@ -250,25 +296,22 @@ def test_a_ctrl_c_swallowed_by_a_destructor_still_stops_the_scan(tmp_path: Path,
     args = ["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules), "--regex-timeout", "600",
             "--pure", "-j", jobs, "--no-cache"]
     result = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, *args], capture_output=True, text=True,
-                            timeout=90, check=False)
+                            timeout=90, check=False, preexec_fn=_as_from_a_terminal)
     assert "KeyboardInterrupt" in result.stderr and "ignored" in result.stderr  # it really was swallowed
     assert result.returncode == 130, result.stderr
     assert time.monotonic() - started < 60
 
 
-# Ctrl-C while the worker pool is still starting (its workers are slow to report ready).
+# Ctrl-C while the worker pool is still starting: the workers are forked and the parent waits for them to
+# report ready, which they are slow to do (the first one presses Ctrl-C, then takes a minute).
 CTRL_C_AT_START = """
-import os, signal, sys, threading, time
+import os, signal, sys, time
 import keyscan.workers as workers
 def slow_ready():
+    os.kill(os.getppid(), signal.SIGINT)
     time.sleep(60)
     return True
 workers._ready = slow_ready
-original = workers.WorkerPool.__init__
-def init(self, *args, **kwargs):
-    original(self, *args, **kwargs)
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
-workers.WorkerPool.__init__ = init
 from keyscan.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -278,14 +321,16 @@ def test_ctrl_c_while_the_pool_starts_stops_its_workers(tmp_path: Path) -> None:
     _tree(tmp_path / "tree", 100)
     args = ["scan", str(tmp_path / "tree"), "--no-git", "-j", "2", "--no-cache", "-q"]
     proc = subprocess.Popen([sys.executable, "-c", CTRL_C_AT_START, *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
     try:
-        code = proc.wait(timeout=30)
+        _, stderr = proc.communicate(timeout=30)  # the workers' minute is not waited for
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert code == 130
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and _group_alive(proc.pid):
         time.sleep(0.1)

@@ -27,14 +27,16 @@ MATCHERS = [False] + ([True] if fast_matcher_available() else [])
 
 
 @pytest.mark.parametrize(("pattern", "reach"), [
-    (r"ghp_[A-Za-z0-9]{36}", 40),
-    (r"(?<![a-z])key=(?P<secret>\w{8,20})(?!\w)", 1 + 4 + 20 + 1),
-    (r"(?P<s>a{2})|(?P<s>b{3})", 3),  # one name on two alternatives, as `regex` allows
-    (r"<(?P<tag>\w{1,10})>x</(?P=tag)>", 1 + 10 + 1 + 1 + 2 + 10 + 1),
+    (r"ghp_[A-Za-z0-9]{36}", (40, 41)),  # after: one more character for \b and $
+    (r"(?<![a-z])key=(?P<secret>\w{8,20})(?!\w)", (24, 24 + 1 + 1)),  # a lookahead reads past the match
+    (r"(?<=password=)\w{8}", (8, 8 + 9 + 1)),  # the keyword may be in a positive lookbehind
+    (r"\w{8}(?=;pwd)", (8 + 4, 8 + 4 + 1)),  # ... or in a positive lookahead
+    (r"(?P<s>a{2})|(?P<s>b{3})", (3, 4)),  # one name on two alternatives, as `regex` allows
+    (r"<(?P<tag>\w{1,10})>x</(?P=tag)>", (26, 27)),  # a back-reference is as wide as its group
     (r"key\s*=\s*(\S+)", None),  # unbounded
     (r"\p{L}{4}", None),  # syntax only `regex` reads
 ])
-def test_pattern_reach(pattern: str, reach: int | None) -> None:
+def test_pattern_reach(pattern: str, reach: tuple[int, int] | None) -> None:
     assert pattern_reach(pattern) == reach
 
 

@@ -135,13 +135,13 @@ class KeywordIndex:
             return found if to_characters is None else to_characters.convert(found)
 
         hits: dict[str, list[int]] = {}
-        made: dict[tuple[tuple[str, ...], int], list[Window]] = {}
+        made: dict[tuple[tuple[str, ...], tuple[int, int]], list[Window]] = {}
         plan: list[tuple[Rule, list[Window] | None]] = []
         for rule in ordered:
             reach = rule.reach
             if not rule.keywords and shape_ends is not None and rule.id in shape_ends and reach is not None:
                 # a shape's classes are ASCII, but Unicode \s or case folding may differ: ASCII text only
-                windows_ = _windows(text, [(end - reach, end) for end in shape_ends[rule.id]]) \
+                windows_ = _windows(text, [(end - sum(reach), end + reach[1]) for end in shape_ends[rule.id]]) \
                     if is_ascii else None
                 plan.append((rule, windows_))
                 continue
@@ -156,7 +156,8 @@ class KeywordIndex:
                     if keyword not in hits:
                         hits[keyword] = find(keyword)
                     size = len(keyword)
-                    spans.extend((p - reach, p + size + reach) for p in hits[keyword])
+                    before, after = reach
+                    spans.extend((p - before, p + size + after) for p in hits[keyword])
                 made[key] = _windows(text, spans)
             plan.append((rule, made[key]))
         return Plan(plan, base64)

@@ -1,13 +1,18 @@
 """How far from its keyword a rule's match can reach, so its regex can run near keyword hits only.
 
-A rule's keywords are part of what its regex matches (``rules/README.md``).  If a regex cannot match
-more than N characters (lookarounds included), every match that contains a keyword lies within N
-characters of that keyword, and the regex need not run over the rest of a file.  Running a rule's
-regex over whole files was most of keyscan's scan time; running it around keyword hits is not.
+A rule's keywords are part of what its regex matches (``rules/README.md``), or of one of its positive
+lookarounds.  If a regex cannot consume more than N characters, every match lies within N characters
+of its keyword, and the regex need not run over the rest of a file.  Running a rule's regex over whole
+files was most of keyscan's scan time; running it around keyword hits is not.
 
-The width is computed from the parse tree of Python's own ``re`` parser, which reads the subset of
-``regex`` syntax the rules use.  A pattern it cannot read, or one with an unbounded repeat, has no
-reach and keeps running over the whole text.
+The ``regex`` module lets a lookbehind (and ``\\b``) see text before the ``pos`` a search starts at,
+but not a lookahead past its ``endpos``: so a window reaches back by the consumed width (plus the
+width of a positive lookahead, where a keyword may sit) and forward by the consumed width plus any
+lookahead's width (plus a positive lookbehind's, where a keyword may sit).
+
+The widths come from the parse tree of Python's own ``re`` parser, which reads the subset of ``regex``
+syntax the rules use.  A pattern it cannot read, or one with an unbounded repeat, has no reach and
+keeps running over the whole text.
 """
 
 from __future__ import annotations
@@ -34,17 +39,25 @@ _ONE_CHARACTER = {_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN, _c.RANGE, _c.CATEGO
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 
 
+Reach = tuple[int, int]  # characters before a keyword hit, and after its end, that a match may need
+
+
 @functools.lru_cache(maxsize=4096)
-def pattern_reach(source: str) -> int | None:
-    """Characters a match of ``source`` (with its lookarounds) can span at most; None if unbounded."""
+def pattern_reach(source: str) -> Reach | None:
+    """(before, after) for ``source``; None if unbounded or unreadable."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = _sre_parse.parse(_unique_group_names(source))
-    except Exception:  # syntax only ``regex`` knows (\p{..}, branch reset, ...)
+    except Exception:  # syntax only ``regex`` knows (\p{..}, branch reset, variable lookbehind, ...)
         return None
-    width = _Width().sequence(tree)
-    return None if width > MAX_REACH else width
+    width = _Width()
+    consumed = width.sequence(tree)
+    before = consumed + width.positive_lookahead
+    after = consumed + width.positive_lookbehind + width.lookahead + 1  # +1: \b and $ read one more
+    if max(before, after) > MAX_REACH:
+        return None
+    return before, after
 
 
 def _unique_group_names(source: str) -> str:
@@ -61,10 +74,14 @@ def _unique_group_names(source: str) -> str:
 
 
 class _Width:
-    """Maximum width of a parse tree; group widths are remembered for back-references."""
+    """Maximum consumed width of a parse tree; lookarounds consume nothing but their widths are kept
+    (the largest of each kind); group widths are remembered for back-references."""
 
     def __init__(self) -> None:
         self.groups: dict[int, int] = {}
+        self.positive_lookahead = 0
+        self.positive_lookbehind = 0
+        self.lookahead = 0
 
     def sequence(self, items: Any) -> int:
         total = 0
@@ -91,8 +108,16 @@ class _Width:
             if high == _c.MAXREPEAT:
                 return _UNBOUNDED
             return min(_UNBOUNDED, high * self.sequence(inner))
-        if op in (_c.ASSERT, _c.ASSERT_NOT):  # a lookaround reads text beside the match: count it
-            return self.sequence(argument[1])
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            direction, inner = argument
+            width = self.sequence(inner)
+            if direction == 1:
+                self.lookahead = max(self.lookahead, width)
+                if op is _c.ASSERT:
+                    self.positive_lookahead = max(self.positive_lookahead, width)
+            elif op is _c.ASSERT:
+                self.positive_lookbehind = max(self.positive_lookbehind, width)
+            return 0
         if op is getattr(_c, "ATOMIC_GROUP", None):
             return self.sequence(argument)
         if op is _c.GROUPREF:

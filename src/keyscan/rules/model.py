@@ -8,7 +8,7 @@ from typing import Any
 
 import regex
 
-from keyscan.engine.reach import LINE_CONTEXT, pattern_reach
+from keyscan.engine.reach import LINE_CONTEXT, Reach, pattern_reach
 from keyscan.model import Confidence, Severity
 
 
@@ -69,9 +69,9 @@ class Rule:
         return regex.compile(self.regex_source) if self.regex_source is not None else None
 
     @functools.cached_property
-    def reach(self) -> int | None:
-        """How many characters a match (lookarounds included) can span; None: unbounded.  The regex
-        then runs only within this distance of a keyword hit (see ``keyscan.engine.prefilter``)."""
+    def reach(self) -> Reach | None:
+        """How far before and after a keyword hit a match (with what its lookarounds read) can lie;
+        None: unbounded.  The regex then runs only that near keyword hits (``keyscan.engine.prefilter``)."""
         if self.regex_source is None or self.keyword_scope == "file":
             return None
         reach = pattern_reach(self.regex_source)
@@ -82,7 +82,8 @@ class Rule:
         context = pattern_reach(self.requires.pattern.pattern)
         if context is None:
             return None
-        return reach + context + LINE_CONTEXT * (self.requires.within_lines + 1)
+        extra = max(context) + LINE_CONTEXT * (self.requires.within_lines + 1)
+        return reach[0] + extra, reach[1] + extra
 
     @property
     def short_help(self) -> str:

@@ -3,6 +3,7 @@ worker that dies makes the scan incomplete (exit 3), never a hang and never a cl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -80,10 +81,39 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def _run_alone(argv: list[str], timeout: float, cwd: Path | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run in a process group of its own, SIGINT at its default; whatever of the group outlives it (or the
+    timeout) is killed, so a failing test leaves no workers behind, and fails."""
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        stray = _outlived(proc.pid)
+    assert not stray, "worker processes outlived keyscan"
+    return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+
+
+def _outlived(pgid: int) -> bool:
+    """Whether processes of the group are left 10 s after its leader ended (then killed)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_alive(pgid):
+        time.sleep(0.1)
+    if not _group_alive(pgid):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    return True
+
+
 def _dying_run(args: list[str], how: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KS_DIE": how}
-    return subprocess.run([sys.executable, "-c", DYING_WORKER, *args, "--no-cache"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return _run_alone([sys.executable, "-c", DYING_WORKER, *args, "--no-cache"], 120, cwd,
+                      {**os.environ, "KS_DIE": how})
 
 
 def _tree(root: Path, files: int) -> None:
@@ -192,10 +222,7 @@ def _interrupt(args: list[str], cwd: Path, cache: Path | None = None) -> tuple[i
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     reader.join(timeout=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _group_alive(proc.pid):
-        time.sleep(0.1)
-    assert not _group_alive(proc.pid), "worker or git processes outlived keyscan"
+    assert not _outlived(proc.pid), "worker or git processes outlived keyscan"
     return code, elapsed, "".join(lines)
 
 
@@ -295,8 +322,7 @@ def test_a_ctrl_c_swallowed_by_a_destructor_still_stops_the_scan(tmp_path: Path,
     started = time.monotonic()
     args = ["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules), "--regex-timeout", "600",
             "--pure", "-j", jobs, "--no-cache"]
-    result = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, *args], capture_output=True, text=True,
-                            timeout=90, check=False, preexec_fn=_as_from_a_terminal)
+    result = _run_alone([sys.executable, "-c", SWALLOWED_CTRL_C, *args], 90)
     assert "KeyboardInterrupt" in result.stderr and "ignored" in result.stderr  # it really was swallowed
     assert result.returncode == 130, result.stderr
     assert time.monotonic() - started < 60
@@ -320,21 +346,9 @@ sys.exit(main(sys.argv[1:]))
 def test_ctrl_c_while_the_pool_starts_stops_its_workers(tmp_path: Path) -> None:
     _tree(tmp_path / "tree", 100)
     args = ["scan", str(tmp_path / "tree"), "--no-git", "-j", "2", "--no-cache", "-q"]
-    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_AT_START, *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=_as_from_a_terminal)
-    try:
-        _, stderr = proc.communicate(timeout=30)  # the workers' minute is not waited for
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _group_alive(proc.pid):
-        time.sleep(0.1)
-    assert not _group_alive(proc.pid), "workers outlived keyscan"
+    result = _run_alone([sys.executable, "-c", CTRL_C_AT_START, *args], 30)  # not the workers' minute
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_interrupted_while_writing_the_report_leaves_no_partial_file(tmp_path: Path,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from keyscan.engine.decoding import decoded_segments
 from keyscan.engine.detector import Detector
 from keyscan.engine.prefilter import _CharacterOffsets, fast_matcher_available
-from keyscan.engine.reach import pattern_reach
+from keyscan.engine.reach import LINE_CONTEXT, pattern_reach
 from keyscan.model import Chunk
 from keyscan.rules.loader import load_builtin_rules
 from keyscan.sources.content import decode_text, is_binary
@@ -120,7 +120,8 @@ def test_base64_candidates_in_windows_are_those_of_the_whole_text(corpus: list[t
 
 def test_keywords_lie_beside_what_the_regex_matches() -> None:
     """The contract that makes windows safe (rules/README.md): in every positive example, a keyword
-    occurs within 64 characters of a match, unless the rule says ``keyword_scope: file``."""
+    occurs within 64 characters of a match (or of its required context), unless the rule says
+    ``keyword_scope: file``."""
     far = []
     for rule in load_builtin_rules():
         if rule.regex_source is None or not rule.keywords or rule.keyword_scope == "file":
@@ -129,7 +130,10 @@ def test_keywords_lie_beside_what_the_regex_matches() -> None:
         for example in rule.positives:
             lowered = example.text.lower()
             spans = [m.span() for m in rule.pattern.finditer(example.text)]
-            if not any(k in lowered[max(0, a - 64): b + 64] for a, b in spans for k in rule.keywords):
+            # a rule with `requires` may find its keyword in the required context, which is searched
+            # within a few lines (and the window spans them)
+            near = 64 if rule.requires is None else LINE_CONTEXT * (rule.requires.within_lines + 1)
+            if not any(k in lowered[max(0, a - near): b + near] for a, b in spans for k in rule.keywords):
                 far.append(f"{rule.id}: {example.text[:60]!r}")
     assert far == []
 

@@ -77,7 +77,7 @@ class KeywordIndex:
         maybe more), so their regex need only run where Hyperscan saw the shape end."""
         assert _hyperscan is not None
         expressions = [_literal(k) for k in self.keywords]
-        flags = [_hyperscan.HS_FLAG_CASELESS | _hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions)
+        flags = [_hyperscan.HS_FLAG_CASELESS] * len(expressions)  # every hit: the windows need them
         # path-restricted rules are cheap already: they run on a few files only
         shapes = [r for r in self.always if r.path_pattern is None and r.reach is not None]
         try:
@@ -108,8 +108,10 @@ class KeywordIndex:
         lowered = encoded.lower()
         shape_ends: dict[str, list[int]] | None = None
         base64: list[Window] | None = None
+        keyword_hits: dict[str, list[int]] | None = None
         if self._db is not None:
-            present, shape_ends, base64_ends = self._fast_present(encoded)
+            keyword_hits, shape_ends, base64_ends = self._fast_hits(encoded)
+            present = set(keyword_hits)
             if is_ascii:  # Python's \s knows Unicode spaces that Hyperscan's does not: ASCII text only
                 base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(data))
         else:
@@ -128,11 +130,16 @@ class KeywordIndex:
         if not windows:
             return Plan([(rule, None) for rule in ordered])
         text: str | bytes = encoded if is_ascii else data
-        to_characters = _CharacterOffsets(encoded) if not is_ascii else None
+        needed = {k for rule in ordered if rule.reach is not None for k in rule.keywords if k in present}
+        if keyword_hits is None:
+            keyword_hits = {k: _occurrences(lowered, self._keyword_bytes[k]) for k in needed}
+        if not is_ascii:  # byte offsets -> character offsets, in one pass for all keywords
+            offsets = sorted({p for k in needed for p in keyword_hits[k]})
+            to_character = dict(zip(offsets, _CharacterOffsets(encoded).convert(offsets), strict=True))
+            keyword_hits = {k: [to_character[p] for p in keyword_hits[k]] for k in needed}
 
         def find(keyword: str) -> list[int]:
-            found = _occurrences(lowered, self._keyword_bytes[keyword])
-            return found if to_characters is None else to_characters.convert(found)
+            return keyword_hits[keyword]
 
         hits: dict[str, list[int]] = {}
         made: dict[tuple[tuple[str, ...], tuple[int, int]], list[Window]] = {}
@@ -162,11 +169,11 @@ class KeywordIndex:
             plan.append((rule, made[key]))
         return Plan(plan, base64)
 
-    def _fast_present(self, encoded: bytes) -> tuple[set[str], dict[str, list[int]], list[int]]:
-        """Keywords present; for each shape rule the offsets where its shape ends; where base64
-        candidates start."""
+    def _fast_hits(self, encoded: bytes) -> tuple[dict[str, list[int]], dict[str, list[int]], list[int]]:
+        """One Hyperscan pass: where each keyword starts (byte offsets, ascending); for each shape rule
+        where its shape ends; where base64 candidates start."""
         assert self._db is not None
-        found: set[int] = set()
+        starts: dict[int, list[int]] = {}
         ends: dict[str, list[int]] = {}
         base64_ends: list[int] = []
         count = len(self.keywords)
@@ -175,14 +182,22 @@ class KeywordIndex:
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
             if ident < count:
-                found.add(ident)
+                found = starts.get(ident)
+                if found is None:
+                    starts[ident] = [end]
+                else:
+                    found.append(end)
             elif ident == base64_id:
                 base64_ends.append(end)
             else:
                 ends.setdefault(shapes[ident - count].id, []).append(end)
 
         self._db.scan(encoded, match_event_handler=on_match)
-        return {self.keywords[ident] for ident in found}, ends, base64_ends
+        keyword_hits = {}
+        for ident, found in starts.items():
+            size = len(self._keyword_bytes[self.keywords[ident]])  # a literal: start = end - length
+            keyword_hits[self.keywords[ident]] = [end - size for end in found]
+        return keyword_hits, ends, base64_ends
 
 
 _CONTINUATION = bytes(1 if 0x80 <= byte < 0xC0 else 0 for byte in range(256))

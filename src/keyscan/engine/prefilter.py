@@ -112,8 +112,9 @@ class KeywordIndex:
         if self._db is not None:
             keyword_hits, shape_ends, base64_ends = self._fast_hits(encoded)
             present = set(keyword_hits)
-            if is_ascii:  # Python's \s knows Unicode spaces that Hyperscan's does not: ASCII text only
-                base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(data))
+            if base64_ends and not is_ascii:  # the candidates are ASCII: character offsets are safe
+                base64_ends = _CharacterOffsets(encoded).convert(base64_ends)
+            base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(data))
         else:
             present = self._trie.present(lowered)
         selected = {r.id: r for r in self.always}

@@ -149,8 +149,7 @@ class KeywordIndex:
             reach = rule.reach
             if not rule.keywords and shape_ends is not None and rule.id in shape_ends and reach is not None:
                 # a shape's classes are ASCII, but Unicode \s or case folding may differ: ASCII text only
-                windows_ = _windows(text, [(end - sum(reach), end + reach[1]) for end in shape_ends[rule.id]]) \
-                    if is_ascii else None
+                windows_ = _windows(text, shape_ends[rule.id], sum(reach), reach[1]) if is_ascii else None
                 plan.append((rule, windows_))
                 continue
             if reach is None or not rule.keywords:
@@ -159,14 +158,11 @@ class KeywordIndex:
             mine = tuple(k for k in rule.keywords if k in present)
             key = (mine, reach)
             if key not in made:
-                spans: list[Window] = []
                 for keyword in mine:
                     if keyword not in hits:
                         hits[keyword] = find(keyword)
-                    size = len(keyword)
-                    before, after = reach
-                    spans.extend((p - before, p + size + after) for p in hits[keyword])
-                made[key] = _windows(text, spans)
+                positions = hits[mine[0]] if len(mine) == 1 else sorted(p for k in mine for p in hits[k])
+                made[key] = _windows(text, positions, reach[0], reach[1] + max(len(k) for k in mine))
             plan.append((rule, made[key]))
         return Plan(plan, base64)
 
@@ -241,19 +237,28 @@ def _merged(spans: list[Window], length: int) -> list[Window]:
     return merged
 
 
-def _windows(text: str | bytes, spans: list[Window]) -> list[Window]:
-    """Merge the spans, widen each window to whole lines when the line ends are near, merge again."""
+def _windows(text: str | bytes, positions: list[int], before: int, after: int) -> list[Window]:
+    """Windows [p - before, p + after] around ``positions`` (ascending), merged, each widened to whole
+    lines when the line ends are near, merged again.  (Hot: millions of hits in a long history.)"""
+    if not positions:
+        return []
     length = len(text)
     newline: str | bytes = b"\n" if isinstance(text, bytes) else "\n"
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
+    gap = before + after  # hits closer than this share a window
+    spans: list[Window] = []
+    first = last = positions[0]
+    for position in positions:
+        if position - last > gap:
+            spans.append((first - before, last + after))
+            first = position
+        last = position
+    spans.append((first - before, last + after))
     windows: list[Window] = []
-    for start, end in merged:
-        start, end = max(0, start), min(length, end)
+    for start, end in spans:
+        if start < 0:
+            start = 0
+        if end > length:
+            end = length
         line_start = text.rfind(newline, max(0, start - SNAP), start) + 1  # type: ignore[arg-type]
         if line_start or start <= SNAP:
             start = line_start
@@ -263,7 +268,8 @@ def _windows(text: str | bytes, spans: list[Window]) -> list[Window]:
         elif end + SNAP >= length:
             end = length
         if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+            if end > windows[-1][1]:
+                windows[-1] = (windows[-1][0], end)
         else:
             windows.append((start, end))
     return windows

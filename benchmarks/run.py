@@ -9,8 +9,9 @@ Run by hand, never in the test suite:
                                                         # (made by ../shared/bench/make_corpora.sh)
 
 Tools run alternately (one round = each tool once), the same worker count (2) for every tool, JSON
-output to a file.  Reported per tool: median wall time, MB/s, peak RSS of the whole process tree
-(sampled from /proc every 20 ms), number of findings, and keyscan's ratio to each peer.
+output to a file.  Reported per tool: median wall time, MB/s, peak RSS and peak PSS of the whole process
+tree (sampled from /proc every 20 ms; PSS splits the pages forked workers share with their parent
+instead of counting them once per process), number of findings, and keyscan's ratio to each peer.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Tool:
 class Result:
     times: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
+    pss: list[int] = field(default_factory=list)
     findings: int = -1
     failed: str = ""
 
@@ -101,9 +103,13 @@ def history_tools() -> list[Tool]:
     ]
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of pid and all its descendants."""
-    total = 0
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Resident memory (bytes) of pid and all its descendants: (RSS, PSS).
+
+    RSS counts a page once per process that maps it, so forked workers count the pages they share
+    with their parent again; PSS splits each shared page among its sharers (the machine's real cost).
+    """
+    rss = pss = 0
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -119,25 +125,31 @@ def _tree_rss(pid: int) -> int:
         current = stack.pop()
         try:
             with open(f"/proc/{current}/statm") as handle:
-                total += int(handle.read().split()[1]) * page
+                rss += int(handle.read().split()[1]) * page
+            with open(f"/proc/{current}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                        break
         except (OSError, ValueError, IndexError):
             pass
         stack.extend(children.get(current, []))
-    return total
+    return rss, pss
 
 
-def run_once(tool: Tool, target: str, out: str) -> tuple[float, int, str]:
+def run_once(tool: Tool, target: str, out: str) -> tuple[float, int, int, str]:
     started = time.perf_counter()
     process = subprocess.Popen(tool.command(target, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
     while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
+        rss, pss = _tree_memory(process.pid)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(0.02)
     elapsed = time.perf_counter() - started
     error = process.stderr.read().decode(errors="replace")[-300:] if process.stderr else ""
     # 0 clean, 1 findings (keyscan, Betterleaks, detect-secrets), 200 findings (Kingfisher)
     failed = "" if process.returncode in (0, 1, 200) else f"exit {process.returncode}: {error.strip()}"
-    return elapsed, peak, failed
+    return elapsed, peak, peak_pss, failed
 
 
 def measure(tools: list[Tool], target: str, runs: int) -> dict[str, Result]:
@@ -149,12 +161,13 @@ def measure(tools: list[Tool], target: str, runs: int) -> dict[str, Result]:
                 if result.failed:
                     continue
                 out = os.path.join(scratch, f"{tool.name}.json")
-                elapsed, peak, failed = run_once(tool, target, out)
+                elapsed, peak, peak_pss, failed = run_once(tool, target, out)
                 if failed:
                     result.failed = failed
                     continue
                 result.times.append(elapsed)
                 result.rss.append(peak)
+                result.pss.append(peak_pss)
                 if round_number == 0:
                     result.findings = tool.count(out)
                 print(f"  round {round_number + 1}: {tool.name:<15} {elapsed:8.2f} s", file=sys.stderr)
@@ -179,17 +192,18 @@ def corpus_bytes(target: str, history: bool) -> tuple[int, int]:
 
 def report(title: str, results: dict[str, Result], size: int, units: int, unit: str) -> None:
     print(f"\n## {title}: {size / 1e6:.1f} MB, {units} {unit}\n")
-    print(f"| tool | median wall s | MB/s | {unit}/s | peak RSS MiB | findings | runs |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| tool | median wall s | MB/s | {unit}/s | peak RSS MiB | peak PSS MiB | findings | runs |")
+    print("|---|---|---|---|---|---|---|---|")
     medians = {}
     for name, result in results.items():
         if result.failed:
-            print(f"| {name} | failed: {result.failed[:80]} | | | | | |")
+            print(f"| {name} | failed: {result.failed[:80]} | | | | | | |")
             continue
         median = statistics.median(result.times)
         medians[name] = median
         print(f"| {name} | {median:.2f} | {size / 1e6 / median:.1f} | {units / median:.0f} | "
-              f"{max(result.rss) / 2**20:.0f} | {result.findings} | {len(result.times)} |")
+              f"{max(result.rss) / 2**20:.0f} | {max(result.pss) / 2**20:.0f} | {result.findings} | "
+              f"{len(result.times)} |")
     for own in ("keyscan", "keyscan-pure"):
         if own not in medians:
             continue

@@ -176,7 +176,7 @@ class OrderedWindow:
 
     def submit(self, fn: Callable[[T], R], item: T, absorb: Callable[[R], None]) -> None:
         self._inflight.append(self.pool.submit(fn, item))
-        while len(self._inflight) >= 2 * self.pool.jobs:
+        while len(self._inflight) >= 8 * self.pool.jobs:
             absorb(self.pool.result(self._inflight.popleft()))
 
     def drain(self, absorb: Callable[[Any], None]) -> None:

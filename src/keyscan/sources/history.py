@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
 MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
-BATCH_BYTES = 4 * 1024 * 1024
+BATCH_BYTES = 2 * 1024 * 1024
 BATCH_BLOBS = 256
 SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"

@@ -141,6 +141,10 @@ IDENTIFIER: list[Row] = [
     ("mXLajQrkaJM24WbSjcsOmSWs9q5l", "", "", False),
     ("PQjztGWNLpuYfhBXcZvosGQz", "", "", False),
     ("storage_credentials_v2", "", "", True),
+    # versioned API model class names (kubernetes client): 'secret': 'V1SecretVolumeSource'
+    ("V1SecretVolumeSource", "'secret': 'V1SecretVolumeSource',", "", True),
+    ("V2beta1HorizontalPodAutoscaler", "", "", True),
+    ("V1xQ9rT", "", "", False),
     ("my_secret_value_123", "", "", True),
     ("sZi-QOtvptxBV", "", "", False),
     ("live_1234567890123456", "", "", False),

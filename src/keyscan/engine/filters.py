@@ -102,6 +102,7 @@ _SECRET_NAME_BEFORE = re.compile(
 
 )
 # camelCase segments: an acronym run, or a word with an optional capital.
+_VERSIONED_TYPE = re.compile(r"^[Vv][0-9]{1,2}(?:(?:alpha|beta)[0-9]{1,2})?([A-Z][A-Za-z]+)$")
 _CAMEL_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 # Letter pairs that make up less than 0.1% of the pairs inside the words of 74,000 camelCase names
 # collected from Python, JavaScript, Go and Java sources; random letters hit them all the time.
@@ -246,6 +247,9 @@ def is_identifier(secret: str, line: str = "", path: str = "") -> bool:
 
 
 def _identifier_shaped(secret: str) -> bool:
+    versioned = _VERSIONED_TYPE.match(secret)  # V1SecretVolumeSource: an API model's class name
+    if versioned and len(_CAMEL_SEGMENT.findall(versioned.group(1))) >= 2 and _IDENTIFIER.match(versioned.group(1)):
+        return True
     parts = re.split(r"[_\-.]", secret)
     if any(c.isdigit() for c in secret):
         words = [p for p in parts if p and not _NUMBER_PART.match(p)]

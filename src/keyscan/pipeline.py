@@ -105,15 +105,22 @@ def prepare(options: ScanOptions, root: Path) -> Prepared:
 
 @contextlib.contextmanager
 def scan_cache(options: ScanOptions, prepared: Prepared) -> Iterator[ScanCache | None]:
-    """The re-scan cache for these rules and settings (None with ``--no-cache`` or when unusable)."""
-    from keyscan.cache import ScanCache
+    """The re-scan cache for these rules and settings (None with ``--no-cache`` or when unusable).
+
+    After Ctrl-C, what was found clean is still written, but without waiting long for another scan's
+    write lock: Ctrl-C must stop keyscan promptly."""
+    from keyscan.cache import BUSY_SECONDS, INTERRUPTED_BUSY_SECONDS, ScanCache
 
     cache = None if options.no_cache else ScanCache.open(prepared.settings.answer_hash(prepared.ruleset_hash))
+    busy_seconds = BUSY_SECONDS
     try:
         yield cache
+    except KeyboardInterrupt:
+        busy_seconds = INTERRUPTED_BUSY_SECONDS
+        raise
     finally:
         if cache is not None:
-            cache.close()
+            cache.close(busy_seconds)
 
 
 def build_suppressor(prepared: Prepared, options: ScanOptions, repo_root: Path | None) -> Suppressor:

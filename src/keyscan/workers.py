@@ -13,6 +13,12 @@ unblock it only once they ignore it, so a press during start-up cannot raise ``K
 in a half-started worker (a traceback, or a pool broken as if a worker had died).  On Ctrl-C the
 parent kills the workers, whatever C code (a backtracking regex) they are running, instead of
 waiting for them.
+
+Every call into ``concurrent.futures`` runs inside ``interrupts.deferred()``: its code takes locks
+(each future's, its queues'), and a ``KeyboardInterrupt`` raised between taking one and giving it
+back would leave it taken; the pool's own thread would then wait for that lock forever, and Python,
+which joins that thread at exit, would never exit.  A press there is raised when the call returns
+(within ``POLL``).
 """
 
 from __future__ import annotations
@@ -82,7 +88,7 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         # With fork, the first submit starts every worker: do it now, before the caller opens pipes.
         try:
-            with _sigint_blocked():
+            with interrupts.deferred(), _sigint_blocked():
                 ready = self._executor.submit(_ready)
             self._processes = self._live()
             self.result(ready)
@@ -93,14 +99,16 @@ class WorkerPool:
 
     def submit(self, fn: Callable[[T], R], item: T) -> Future[R]:
         try:
-            return self._executor.submit(fn, item)
+            with interrupts.deferred():
+                return self._executor.submit(fn, item)
         except BrokenProcessPool:
             raise self._died() from None
 
     def result(self, future: Future[R]) -> R:
         while True:
             try:
-                return future.result(timeout=POLL)
+                with interrupts.deferred():
+                    return future.result(timeout=POLL)
             except FutureTimeout:
                 interrupts.check()
             except BrokenProcessPool:
@@ -121,8 +129,8 @@ class WorkerPool:
                     pending.add(self.submit(fn, item))  # type: ignore[arg-type]
             if not pending:
                 return
-            done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
-            interrupts.check()
+            with interrupts.deferred():  # then raises a press made meanwhile
+                done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
             for future in done:
                 yield self.result(future)
 
@@ -131,12 +139,20 @@ class WorkerPool:
 
     def __exit__(self, *exc_info: object) -> None:
         if exc_info[0] is None:
-            self._executor.shutdown(wait=True)
+            with interrupts.deferred():  # the work is done: the idle workers exit at once
+                self._executor.shutdown(wait=True)
             return
         self.stop()
 
     def stop(self) -> None:
-        """Stop now (Ctrl-C, an error): drop queued work and end the workers without waiting for them."""
+        """Stop now (Ctrl-C, an error): drop queued work and end the workers without waiting for them.
+
+        A second Ctrl-C meanwhile is only recorded: stopping is bounded, and cut short it would leave the
+        pool's thread (and so Python's exit) waiting."""
+        with interrupts.deferred(check_after=False):
+            self._stop()
+
+    def _stop(self) -> None:
         manager = getattr(self._executor, "_executor_manager_thread", None)
         self._processes = list({id(p): p for p in [*self._processes, *self._live()]}.values())
         for process in self._processes:  # first: a worker stuck in C (a backtracking regex) is not waited for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,25 @@ from keyscan import __version__, interrupts
 from keyscan.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """Sub-commands imported on first use (``keyscan.commands.COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from keyscan.commands import COMMANDS
+
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from keyscan.commands import COMMANDS
+
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="keyscan")
 @click.option("--color/--no-color", "color", default=None,
               help="Force or forbid colour (default: auto, NO_COLOR honoured).")
@@ -25,16 +44,6 @@ def cli(ctx: click.Context, color: bool | None) -> None:
         ctx.color = True
     ctx.ensure_object(dict)
     ctx.obj["color"] = color
-
-
-def _register() -> None:
-    from keyscan.commands import COMMANDS
-
-    for command in COMMANDS:
-        cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from keyscan.baseline import Baseline, Entry, dump_baseline, key_id, parse_baseline
-from keyscan.cli import cli
 from tests.clirun import run_cli
 from tests.tokens import aws_key_id, github_token
 
@@ -288,7 +287,6 @@ def test_import_of_a_file_that_is_not_a_report_is_exit_2(tmp_path: Path) -> None
 # --- history ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif("history" not in cli.commands, reason="the history command is not in this build")
 def test_history_baseline_reports_only_secrets_committed_later(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     old, new = github_token(), github_token()

@@ -187,10 +187,10 @@ def _run_scan(options: dict[str, Any]) -> CapturedScan:
 
 
 def _argv(options: dict[str, Any]) -> list[str]:
-    from keyscan.cli import cli
+    from keyscan.commands import COMMANDS
 
     if options["history"]:
-        if "history" not in cli.commands:
+        if "history" not in COMMANDS:
             raise KeyscanError("history scanning is not available in this keyscan ('keyscan history' is missing)")
         if options["no_git"]:
             raise click.UsageError("--no-git cannot be combined with --history")

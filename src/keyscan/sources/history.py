@@ -202,12 +202,26 @@ def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = Fal
             "--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z", f"--format={_LOG_FORMAT}",
             *revisions, "--"]
     walk = Walk(touched=set() if track_paths else None)
+    with git_stream(repo, args) as stream:
+        _parse_log(_tokens(stream), walk)
+    return walk
+
+
+@contextlib.contextmanager
+def git_stream(repo: str, args: Sequence[str], stdin: bytes = b"") -> Iterator[IO[bytes]]:
+    """A git command's output to read as it comes (``stdin`` written first).  Afterwards git is waited
+    for, or killed if the reader stopped early, and a failure becomes a GitError with git's stderr."""
     proc = popen_git(repo, args)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    proc.stdin.close()
     errors = StderrTail(proc.stderr)
     try:
-        _parse_log(_tokens(proc.stdout), walk)
+        try:
+            if stdin:
+                proc.stdin.write(stdin)  # all of it before reading: git reads it whole before output
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # git stopped early: its exit status says why
+        yield proc.stdout
         code = proc.wait()
     finally:
         if proc.poll() is None:
@@ -215,8 +229,7 @@ def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = Fal
             proc.wait()
         proc.stdout.close()
     if code != 0:
-        raise GitError(f"git log failed: {errors.message() or 'exit ' + str(code)}")
-    return walk
+        raise GitError(f"git {args[0]} failed: {errors.message() or 'exit ' + str(code)}")
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:

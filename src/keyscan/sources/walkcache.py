@@ -13,13 +13,11 @@ Not used where a commit's parents are not what its id says: shallow clones and g
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import IO
+from collections.abc import Generator, Iterator, Sequence
 
 from keyscan.cache import ScanCache
 from keyscan.errors import GitError
-from keyscan.gitcmd import popen_git, run_git
-from keyscan.sources.catfile import StderrTail
+from keyscan.gitcmd import run_git
 from keyscan.sources.history import (
     _HEADER,
     _LOG_FORMAT,
@@ -28,6 +26,7 @@ from keyscan.sources.history import (
     _parse_log,
     _result_blob,
     _tokens,
+    git_stream,
     walk_history,
 )
 
@@ -67,7 +66,8 @@ def _read_commits(repo: str, revisions: Sequence[str], walk: Walk) -> None:
     """The commits and their metadata, in walk order: ``walk_history``'s command minus the diff."""
     args = ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
             "-z", f"--format={_LOG_FORMAT}", *revisions, "--"]
-    _run(repo, args, lambda stream: _parse_log(_tokens(stream), walk))
+    with git_stream(repo, args) as stream:
+        _parse_log(_tokens(stream), walk)
 
 
 def _diffs(cache: ScanCache, repo: str, ids: list[str], known: set[str],
@@ -112,18 +112,11 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
 
     Entries are ``oid NUL path NUL`` for every raw diff line, oid empty where the line leaves no
     scannable blob (a deletion, a submodule, a symlink): ranges still need its path."""
-    proc = popen_git(repo, ["log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS])
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    errors = StderrTail(proc.stderr)
-    try:
-        try:
-            proc.stdin.write("".join(f"{c}\n" for c in commits).encode("ascii"))  # read whole before output
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass  # git stopped early: its exit status says why
+    request = "".join(f"{c}\n" for c in commits).encode("ascii")
+    with git_stream(repo, ["log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS], request) as stream:
         sha = ""
         parts: list[bytes] = []
-        tokens = _tokens(proc.stdout)
+        tokens = _tokens(stream)
         for token in tokens:
             stripped = token.lstrip(b"\n")
             if not stripped:
@@ -139,14 +132,6 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
                 raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
         if sha:
             yield sha, b"".join(parts)
-        code = proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-    if code != 0:
-        raise GitError(f"git log failed: {errors.message() or 'exit ' + str(code)}")
 
 
 def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
@@ -169,18 +154,3 @@ def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
                 sighting.add(current, path)
 
 
-def _run(repo: str, args: list[str], consume: Callable[[IO[bytes]], None]) -> None:
-    proc = popen_git(repo, args)
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    proc.stdin.close()
-    errors = StderrTail(proc.stderr)
-    try:
-        consume(proc.stdout)
-        code = proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-    if code != 0:
-        raise GitError(f"git log failed: {errors.message() or 'exit ' + str(code)}")

@@ -87,14 +87,6 @@ class KeywordIndex:
             self._db = _database(expressions, flags, shapes)
         self._shapes = shapes
 
-    def present(self, data: str) -> set[str]:
-        """The keywords that occur in ``data`` (case-insensitive); the pure path's test."""
-        return self._trie.present(data.encode("utf-8", "surrogatepass").lower())
-
-    def candidates(self, data: str) -> list[Rule]:
-        """Rules to run on ``data``, in rule order."""
-        return [rule for rule, _ in self.plan(data, windows=False).rules]
-
     def plan(self, data: str, windows: bool = True,
              applies: Callable[[Rule], bool] | None = None) -> Plan:
         """Rules to run on ``data``, in rule order, each with the windows to run it in (None: all).
@@ -106,6 +98,8 @@ class KeywordIndex:
         is_ascii = data.isascii()
         encoded = data.encode("ascii") if is_ascii else data.encode("utf-8", "surrogatepass")
         lowered = encoded.lower()
+        # byte -> character offsets for non-ASCII text, built on first use (a pass over the whole text)
+        characters = _CharacterOffsets(encoded)
         shape_ends: dict[str, list[int]] | None = None
         base64: list[Window] | None = None
         keyword_hits: dict[str, list[int]] | None = None
@@ -113,7 +107,7 @@ class KeywordIndex:
             keyword_hits, shape_ends, base64_ends = self._fast_hits(encoded)
             present = set(keyword_hits)
             if base64_ends and not is_ascii:  # the candidates are ASCII: character offsets are safe
-                base64_ends = _CharacterOffsets(encoded).convert(base64_ends)
+                base64_ends = characters.convert(base64_ends)
             base64 = _merged([(e - decoding.BEFORE, e + decoding.AFTER) for e in base64_ends], len(data))
         else:
             present = self._trie.present(lowered)
@@ -136,13 +130,8 @@ class KeywordIndex:
             keyword_hits = {k: _occurrences(lowered, self._keyword_bytes[k]) for k in needed}
         if not is_ascii:  # byte offsets -> character offsets, in one pass for all keywords
             offsets = sorted({p for k in needed for p in keyword_hits[k]})
-            to_character = dict(zip(offsets, _CharacterOffsets(encoded).convert(offsets), strict=True))
+            to_character = dict(zip(offsets, characters.convert(offsets), strict=True))
             keyword_hits = {k: [to_character[p] for p in keyword_hits[k]] for k in needed}
-
-        def find(keyword: str) -> list[int]:
-            return keyword_hits[keyword]
-
-        hits: dict[str, list[int]] = {}
         made: dict[tuple[tuple[str, ...], tuple[int, int]], list[Window]] = {}
         plan: list[tuple[Rule, list[Window] | None]] = []
         for rule in ordered:
@@ -158,10 +147,8 @@ class KeywordIndex:
             mine = tuple(k for k in rule.keywords if k in present)
             key = (mine, reach)
             if key not in made:
-                for keyword in mine:
-                    if keyword not in hits:
-                        hits[keyword] = find(keyword)
-                positions = hits[mine[0]] if len(mine) == 1 else sorted(p for k in mine for p in hits[k])
+                positions = keyword_hits[mine[0]] if len(mine) == 1 else \
+                    sorted(p for k in mine for p in keyword_hits[k])
                 made[key] = _windows(text, positions, reach[0], reach[1] + max(len(k) for k in mine))
             plan.append((rule, made[key]))
         return Plan(plan, base64)
@@ -201,17 +188,22 @@ _CONTINUATION = bytes(1 if 0x80 <= byte < 0xC0 else 0 for byte in range(256))
 
 
 class _CharacterOffsets:
-    """Byte offsets in UTF-8 text -> character offsets: a byte that continues a character is not one."""
+    """Byte offsets in UTF-8 text -> character offsets: a byte that continues a character is not one.
+    The continuation map (a pass over the whole text) is made at the first conversion, then reused."""
 
     def __init__(self, encoded: bytes) -> None:
-        self._continues = encoded.translate(_CONTINUATION)
+        self._encoded = encoded
+        self._continues: bytes | None = None
 
     def convert(self, offsets: list[int]) -> list[int]:
         """``offsets`` ascending, each at the start of a character."""
+        if self._continues is None:
+            self._continues = self._encoded.translate(_CONTINUATION)
+        continues = self._continues
         converted: list[int] = []
         last_byte = last_character = 0
         for offset in offsets:
-            last_character += offset - last_byte - self._continues.count(1, last_byte, offset)
+            last_character += offset - last_byte - continues.count(1, last_byte, offset)
             last_byte = offset
             converted.append(last_character)
         return converted

@@ -19,7 +19,7 @@ from keyscan.engine.detector import ChunkResult, Detector
 from keyscan.model import Chunk
 from keyscan.redact import fingerprint
 from keyscan.settings import DEFAULT_FINGERPRINT_KEY
-from keyscan.sources import catfile, history, walkcache
+from keyscan.sources import blobscan, catfile, history, walkcache
 from keyscan.sources.history import walk_history
 from keyscan.sources.walkcache import cached_walk
 from tests.clirun import run_cli
@@ -210,23 +210,31 @@ def test_lfs_pointers_and_binaries_are_counted_from_the_cache(tmp_path: Path) ->
 def test_batch_outcome_lists_only_clean_uncut_blobs(tmp_path: Path) -> None:
     from keyscan.rules import load_builtin_rules
 
-    detector = Detector(list(load_builtin_rules()))
-    history._init_worker(detector)
-    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n"
-    items = [(0, "a.txt", None, "1" * 40, b"clean text\n"), (1, "b.bin", None, "2" * 40, b"\x00\x01"),
-             (2, "c.env", None, "3" * 40, f"T={github_token()}\n".encode()),
-             (3, "v.mp4", None, "4" * 40, pointer)]
-    out = history._scan_batch(items)
-    assert out.done == [(0, 0), (1, BINARY), (3, LFS)]
-    assert [index for index, _ in out.per_blob] == [2]
+    repo = GitRepo(tmp_path / "blobs")
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n"
+    files: dict[str, str | bytes] = {"a.txt": "clean text\n", "b.bin": b"\x00\x01",
+                                     "c.env": f"T={github_token()}\n", "v.mp4": pointer}
+    repo.commit("blobs", files)
+    oids = [repo.git("rev-parse", f"HEAD:{name}").strip() for name in files]
+    items = [(index, name, None, oid, "", True) for index, (name, oid) in enumerate(zip(files, oids, strict=True))]
+    blobscan._init_worker(Detector(list(load_builtin_rules())), str(repo.path))
+    try:
+        out = blobscan._scan_batch(items)
+    finally:
+        blobscan._close_reader()
+    assert [(blob.index, blob.flags) for blob in out.blobs if not blob.findings] == [(0, 0), (1, BINARY), (3, LFS)]
+    assert [blob.index for blob in out.blobs if blob.findings] == [2]
 
     class Slow(Detector):
         def scan(self, chunk: Chunk) -> ChunkResult:
             return ChunkResult(findings=[], timed_out=["some-rule"] if chunk.text else [])
 
-    history._init_worker(Slow([]))
-    out = history._scan_batch(items[:2])
-    assert out.done == [(1, BINARY)]  # a rule ran out of time on a.txt: its answer is not final
+    blobscan._init_worker(Slow([]), str(repo.path))
+    try:
+        out = blobscan._scan_batch(items[:2])
+    finally:
+        blobscan._close_reader()
+    assert [(blob.index, blob.flags) for blob in out.blobs] == [(0, None), (1, BINARY)]  # a.txt: cut short
 
 
 # -- the walk --------------------------------------------------------------------------------
@@ -330,7 +338,7 @@ def _hammer(directory: str, worker: int, rounds: int) -> None:
     for round_ in range(rounds):
         cache.record((blob_key(f"{worker:02d}{round_:06d}".ljust(40, "0"), f"p{i}"), 0) for i in range(50))
         cache.flush()
-        cache.store_commits([(f"{worker:02d}{round_:06d}".ljust(40, "c"), b"x\0y\0")])
+        cache.store_commits([(f"{worker:02d}{round_:06d}".ljust(40, "c"), b"x\0\0y\0")])
         assert cache.lookup([blob_key(f"{worker:02d}{round_:06d}".ljust(40, "0"), "p0")])
     assert not cache.broken
     cache.close()
@@ -346,7 +354,7 @@ def test_concurrent_writers_all_land(tmp_path: Path) -> None:
     assert [p.exitcode for p in processes] == [0, 0, 0, 0]
     with sqlite3.connect(tmp_path / FILE_NAME) as connection:
         assert connection.execute("SELECT count(*) FROM clean").fetchone()[0] == 4 * 40 * 50
-        assert connection.execute("SELECT count(*) FROM commits").fetchone()[0] == 4 * 40
+        assert connection.execute("SELECT count(*) FROM commit_blobs").fetchone()[0] == 4 * 40
 
 
 def test_two_scans_at_once_give_the_same_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

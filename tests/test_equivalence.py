@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from keyscan.sources.history import SERIAL_BELOW
+from keyscan.sources.blobscan import SERIAL_BELOW
 from tests.clirun import run_cli
 from tests.gitrepo import BOB, GitRepo
 from tests.tokens import aws_key_id, aws_secret, github_token, random_text
@@ -93,6 +93,8 @@ def _matrix(command: str, target: str, tmp_path: Path, monkeypatch: pytest.Monke
     reference = _run(command, target, "--pure", "-j", "1", "--no-cache")
     expected = _answers(reference)
     assert reference["findings"], "the corpus must yield findings"
+    if command == "history":  # every version whole, against each modified version as its changes
+        assert _answers(_run(command, target, "--pure", "-j", "1", "--no-cache", "--full-blobs")) == expected
     for matcher, flags in MATCHERS.items():
         for jobs in JOBS:
             label = f"{matcher} -j {jobs}"

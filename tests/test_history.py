@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -148,10 +149,10 @@ def test_summary_counts_commits_and_blobs(story: Story, story_report) -> None:  
 
 
 def test_parallel_workers_give_the_same_report(story: Story, story_report, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from keyscan.sources import history
+    from keyscan.sources import blobscan
 
-    monkeypatch.setattr(history, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(history, "BATCH_BLOBS", 2)
+    monkeypatch.setattr(blobscan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(blobscan, "BATCH_BLOBS", 2)
     code, report = history_json(str(story.repo.path), "-j", "2")
     assert code == story_report[0]
     assert report["findings"] == story_report[1]["findings"]
@@ -309,3 +310,74 @@ def test_bad_selections_are_one_clear_error(pull_request: PullRequest, args, mes
     assert result.code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- versions scanned as their changes ------------------------------------------------------------
+
+
+class Edits:
+    """One long file edited many times: a secret arrives in an edit, survives edits elsewhere, moves,
+    is removed; an AWS secret key becomes reportable only when its key id arrives seven lines away
+    (further than the context kept around a change); a Codecov token only when ``codecov:`` is
+    written six lines above it."""
+
+    def __init__(self, root: Path) -> None:
+        from tests.tokens import aws_key_id, aws_secret
+
+        self.repo = repo = GitRepo(root / "edits")
+        body = [f"setting_{i} = {i}  # a line of configuration that stays" for i in range(300)]
+        self.token, self.secret_key, self.key_id = github_token(), aws_secret(), aws_key_id()
+        self.codecov = str(uuid.uuid4())
+
+        def text(lines: list[str]) -> str:
+            return "\n".join(lines) + "\n"
+
+        self.versions = []
+        lines = list(body)
+        self.versions.append(repo.commit("v1", {"settings.py": text(lines)}))
+        lines[150] = f'GITHUB_TOKEN = "{self.token}"'
+        self.versions.append(repo.commit("v2: add a token", {"settings.py": text(lines)}))
+        for step in range(3):
+            lines[10 + step] = f"setting_edit_{step} = True"
+            lines[280 - step] = f"setting_tail_{step} = True"
+            self.versions.append(repo.commit(f"edit {step}", {"settings.py": text(lines)}))
+        lines.insert(20, "# a new line above moves the token down")
+        self.versions.append(repo.commit("move", {"settings.py": text(lines)}))
+        lines[151] = "GITHUB_TOKEN = os.environ['GITHUB_TOKEN']"
+        self.versions.append(repo.commit("remove the token", {"settings.py": text(lines)}))
+        lines[200] = f"secret_key = {self.secret_key}"
+        self.versions.append(repo.commit("a value without its key id", {"settings.py": text(lines)}))
+        lines[193] = f"access_key_id = {self.key_id}"
+        self.versions.append(repo.commit("its key id, seven lines up", {"settings.py": text(lines)}))
+        yaml = ["coverage:", "  precision: 2", "  round: down", "  range: 70..100", f"  token: {self.codecov}"]
+        self.versions.append(repo.commit("coverage settings", {"codecov.yml": text(yaml)}))
+        yaml[0:1] = ["codecov:", "  notify:", "    wait_for_ci: true"]
+        self.versions.append(repo.commit("now under codecov:", {"codecov.yml": text(yaml)}))
+
+
+@pytest.fixture(scope="module")
+def edits(tmp_path_factory: pytest.TempPathFactory) -> Edits:
+    return Edits(tmp_path_factory.mktemp("edits"))
+
+
+def test_changed_lines_scanning_gives_the_whole_scan_answers(edits: Edits) -> None:
+    code, focused = history_json(str(edits.repo.path), "-j", "1")
+    _, whole = history_json(str(edits.repo.path), "-j", "1", "--full-blobs")
+    assert code == 1
+    assert focused["findings"] == whole["findings"]
+    found = {f["secret"]: f for f in focused["findings"]}
+    token = found[edits.token]
+    assert (token["commit"], token["line"], token["status"]) == (edits.versions[1], 151, "removed")
+    # every version that still held it is an occurrence, though only the first one changed that line
+    assert [(o["commit"], o["line"]) for o in token["occurrences"]] == \
+        [(commit, 151) for commit in edits.versions[2:5]] + [(edits.versions[5], 152)]
+    assert found[edits.secret_key]["commit"] == edits.versions[8]
+    assert found[edits.codecov]["commit"] == edits.versions[10]
+    assert found[edits.codecov]["status"] == "present"
+
+
+def test_full_blobs_is_a_separate_cache_answer(edits: Edits, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    run_cli("history", str(edits.repo.path), "-q", "-f", "json", "--pure")
+    result = run_cli("history", str(edits.repo.path), "-q", "-f", "json", "--pure", "--full-blobs")
+    assert json.loads(result.stdout)["summary"]["skipped"]["cached"] == 0

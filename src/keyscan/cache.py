@@ -8,7 +8,8 @@ One SQLite file in the user's cache directory (``$XDG_CACHE_HOME/keyscan``, defa
   SHA-256) together with its path, since path rules and notebooks make the path part of the answer.
   Content with findings is never recorded: it is read and scanned again (it is rare), so no secret,
   not even a fingerprint, is written.  Content that timed out on a rule is not recorded either.
-- ``commits``: the blobs and paths each commit's raw diff lists (see ``keyscan.sources.walkcache``).
+- ``commit_blobs``: the blobs (with the blobs they replaced) and paths each commit's raw diff lists
+  (see ``keyscan.sources.walkcache``).
 
 A cache that cannot be opened or written never fails a scan: keyscan warns once and scans without it.
 """
@@ -46,7 +47,7 @@ _TABLES = (
     " used INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS clean (answer INTEGER NOT NULL, key BLOB NOT NULL, flags INTEGER NOT NULL,"
     " PRIMARY KEY (answer, key)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS commits (id TEXT PRIMARY KEY, entries BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS commit_blobs (id TEXT PRIMARY KEY, entries BLOB NOT NULL)",
 )
 
 
@@ -135,6 +136,8 @@ class ScanCache:
         with _transaction(connection):
             for statement in _TABLES:
                 connection.execute(statement)
+            if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'commits'").fetchone():
+                connection.execute("DROP TABLE commits")  # the walk cache before it listed replaced blobs
             connection.execute("INSERT OR IGNORE INTO answers (hash, used) VALUES (?, ?)", (self.answer, now))
             connection.execute("UPDATE answers SET used = ? WHERE hash = ?", (now, self.answer))
             self._answer_id = connection.execute("SELECT id FROM answers WHERE hash = ?",
@@ -225,7 +228,7 @@ class ScanCache:
                 part = ids[start : start + QUERY_CHUNK]
                 marks = ",".join("?" * len(part))
                 known.update(row[0] for row in connection.execute(
-                    f"SELECT id FROM commits WHERE id IN ({marks})", part))
+                    f"SELECT id FROM commit_blobs WHERE id IN ({marks})", part))
         except sqlite3.Error as exc:
             self._fail(exc)
             return set()
@@ -238,7 +241,7 @@ class ScanCache:
         marks = ",".join("?" * len(ids))
         try:
             rows = self._connection().execute(
-                f"SELECT id, entries FROM commits WHERE id IN ({marks})", tuple(ids))
+                f"SELECT id, entries FROM commit_blobs WHERE id IN ({marks})", tuple(ids))
             return {row[0]: bytes(row[1]) for row in rows}
         except sqlite3.Error as exc:
             self._fail(exc)
@@ -250,7 +253,7 @@ class ScanCache:
         try:
             connection = self._connection()
             with _transaction(connection):
-                connection.executemany("INSERT OR IGNORE INTO commits (id, entries) VALUES (?, ?)", items)
+                connection.executemany("INSERT OR IGNORE INTO commit_blobs (id, entries) VALUES (?, ?)", items)
         except sqlite3.Error as exc:
             self._fail(exc)
 

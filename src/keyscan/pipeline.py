@@ -53,6 +53,7 @@ class ScanOptions:
     sarif_output: Path | None = None  # a SARIF report as well, from the same scan
     no_cache: bool = False
     use_fast: bool | None = None
+    full_blobs: bool = False  # history: every version of every file scanned whole
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -94,6 +95,7 @@ def prepare(options: ScanOptions, root: Path) -> Prepared:
         min_severity=options.min_severity,
         entropy_overrides=tuple(sorted(config.entropy.items())),  # applied to the rules above; hashed (cache)
         jobs=options.jobs,
+        full_blobs=options.full_blobs,
     )
     digest = hashlib.sha256()
     for rule in rules:

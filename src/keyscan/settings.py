@@ -24,6 +24,7 @@ class Settings:
     min_severity: Severity = Severity.LOW
     entropy_overrides: tuple[tuple[str, float], ...] = ()
     decode_base64: bool = True
+    full_blobs: bool = False  # history: scan every version of a file whole, not what it changed
     jobs: int = 0  # 0: all cores
 
     def answer_hash(self, ruleset_hash: str) -> str:

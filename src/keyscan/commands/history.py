@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,14 @@ from keyscan.sources.history import inspect_repo, request_for, scan_history
                    "(a push of a new branch: pass its name).")
 @click.option("--recurse-submodules", is_flag=True,
               help="Also scan the history of each checked-out submodule (otherwise they are only listed).")
+@click.option("--full-blobs", is_flag=True,
+              help="Scan every version of every file whole. By default a version that modifies a file is "
+                   "scanned around the lines it changed, and whole again when the version before had a "
+                   "finding: same findings, several times faster.")
 @scan_options
 @click.pass_context
 def history(ctx: click.Context, repo: str, branch: str | None, range_: str | None, since: str | None,
-            new_branch: str | None, recurse_submodules: bool, **kwargs: Any) -> int:
+            new_branch: str | None, recurse_submodules: bool, full_blobs: bool, **kwargs: Any) -> int:
     """Scan a repository's git history: all branches, tags and remote-tracking refs by default.
 
     Each secret is reported once, at the commit that introduced it, with
@@ -45,7 +50,7 @@ def history(ctx: click.Context, repo: str, branch: str | None, range_: str | Non
       keyscan history --new-branch feature/x    # a newly pushed branch
       keyscan history -f json -o history.json
     """
-    options = build_options(ctx, **kwargs)
+    options = dataclasses.replace(build_options(ctx, **kwargs), full_blobs=full_blobs)
     chosen = [name for name, value in (("--branch", branch), ("--range", range_), ("--since", since),
                                        ("--new-branch", new_branch)) if value is not None]
     if len(chosen) > 1:

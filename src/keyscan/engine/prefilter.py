@@ -294,3 +294,30 @@ def _compiles(source: str) -> bool:
 def _literal(keyword: str) -> bytes:
     """Escape a literal keyword for Hyperscan's PCRE syntax."""
     return "".join(c if c.isalnum() else f"\\x{ord(c):02x}" for c in keyword).encode()
+
+
+def presence_matcher(keywords: Sequence[str], use_fast: bool | None = None) -> Callable[[bytes], set[str]]:
+    """A function telling which of ``keywords`` (lower-case) occur in a byte string, caselessly.
+
+    With Hyperscan each keyword reports at most once per scan (single-match), so the cost is one pass
+    over the bytes however often the keywords occur; otherwise one trie pass over the lower-cased bytes."""
+    words = list(keywords)
+    if not words:
+        return lambda data: set()
+    if _hyperscan is not None and (use_fast is None or use_fast):
+        db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[_literal(k) for k in words], ids=list(range(len(words))), elements=len(words),
+                   flags=[_hyperscan.HS_FLAG_CASELESS | _hyperscan.HS_FLAG_SINGLEMATCH] * len(words))
+
+        def present_fast(data: bytes) -> set[str]:
+            found: set[str] = set()
+
+            def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
+                found.add(words[ident])
+
+            db.scan(data, match_event_handler=on_match)
+            return found
+
+        return present_fast
+    trie = KeywordTrie(words)
+    return lambda data: trie.present(data.lower())

@@ -125,3 +125,101 @@ class _Width:
         if op is _c.GROUPREF_EXISTS:
             return max(self.sequence(argument[1]), self.sequence(argument[2]) if argument[2] else 0)
         return _UNBOUNDED
+
+
+@functools.lru_cache(maxsize=4096)
+def pattern_line_breaks(source: str) -> int | None:
+    """The most line breaks a match of ``source`` (with its positive lookarounds) can contain; None if
+    unbounded or unreadable.  History scans keep this many lines around a change (``keyscan.sources.delta``).
+
+    A run of whitespace counts as at most ``WHITESPACE_LINE_BREAKS``: ``key\\s*=\\s*value`` would
+    otherwise reach without bound, when no real file puts its value many blank lines below its key."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = _sre_parse.parse(_unique_group_names(source))
+    except Exception:
+        return None
+    count = _LineBreaks(bool(tree.state.flags & re.DOTALL)).sequence(tree)
+    return None if count >= _UNBOUNDED else count
+
+
+WHITESPACE_LINE_BREAKS = 2  # what a run of whitespace (``\\s*``, ``\\s{0,20}``) is assumed to span
+_WHITESPACE = {_c.CATEGORY_SPACE, _c.CATEGORY_UNI_SPACE}
+
+
+def _only_whitespace(items: Any) -> bool:
+    """True for a repeat of one whitespace class (``\\s``, ``[\\s]``, ``[ \\t\\r\\n]``)."""
+    if len(items) != 1:
+        return False
+    op, argument = items[0]
+    if op is _c.CATEGORY:
+        return argument in _WHITESPACE
+    if op is _c.LITERAL:
+        return argument in (9, 10, 13, 32)
+    if op is _c.IN and argument and argument[0][0] is not _c.NEGATE:
+        return all(_only_whitespace([member]) for member in argument)
+    return False
+
+
+_SPANS_LINES = {_c.CATEGORY_SPACE, _c.CATEGORY_NOT_DIGIT, _c.CATEGORY_NOT_WORD, _c.CATEGORY_UNI_SPACE,
+                _c.CATEGORY_UNI_NOT_DIGIT, _c.CATEGORY_UNI_NOT_WORD, _c.CATEGORY_UNI_LINEBREAK,
+                _c.CATEGORY_LINEBREAK}
+
+
+class _LineBreaks:
+    """Counts, over a parse tree, how many ``\\n`` a match can consume at most."""
+
+    def __init__(self, dotall: bool) -> None:
+        self.dotall = dotall
+
+    def sequence(self, items: Any) -> int:
+        return min(_UNBOUNDED, sum(self.node(op, argument) for op, argument in items))
+
+    def node(self, op: Any, argument: Any) -> int:
+        if op in _ONE_CHARACTER:
+            return 1 if self.matches_newline(op, argument) else 0
+        if op is _c.AT or op is _c.ASSERT_NOT or op is _c.GROUPREF:
+            return 0  # a back-reference repeats a group's text: counted where the group is
+        if op is _c.SUBPATTERN:
+            outer = self.dotall
+            self.dotall = self.dotall or bool(argument[1] & re.DOTALL)
+            try:
+                return self.sequence(argument[-1])
+            finally:
+                self.dotall = outer
+        if op is _c.BRANCH:
+            return max(self.sequence(branch) for branch in argument[1])
+        if op in _REPEATS:
+            _low, high, inner = argument
+            count = self.sequence(inner)
+            if count == 0:
+                return 0
+            if _only_whitespace(inner):  # a run of blanks: assumed to span at most a blank line
+                return min(high, WHITESPACE_LINE_BREAKS)
+            return _UNBOUNDED if high == _c.MAXREPEAT else min(_UNBOUNDED, high * count)
+        if op is _c.ASSERT:
+            return self.sequence(argument[1])
+        if op is getattr(_c, "ATOMIC_GROUP", None):
+            return self.sequence(argument)
+        if op is _c.GROUPREF_EXISTS:
+            return max(self.sequence(argument[1]), self.sequence(argument[2]) if argument[2] else 0)
+        return _UNBOUNDED
+
+    def matches_newline(self, op: Any, argument: Any) -> bool:
+        if op is _c.LITERAL:
+            return bool(argument == 10)
+        if op is _c.NOT_LITERAL:
+            return bool(argument != 10)
+        if op is _c.ANY:
+            return self.dotall
+        if op is _c.CATEGORY:
+            return argument in _SPANS_LINES
+        if op is _c.RANGE:
+            return bool(argument[0] <= 10 <= argument[1])
+        if op is _c.IN:
+            negated = bool(argument) and argument[0][0] is _c.NEGATE
+            members = argument[1:] if negated else argument
+            found = any(self.matches_newline(o, a) for o, a in members)
+            return not found if negated else found
+        return True

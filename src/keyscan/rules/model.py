@@ -8,7 +8,7 @@ from typing import Any
 
 import regex
 
-from keyscan.engine.reach import LINE_CONTEXT, Reach, pattern_reach
+from keyscan.engine.reach import LINE_CONTEXT, Reach, pattern_line_breaks, pattern_reach
 from keyscan.model import Confidence, Severity
 
 
@@ -84,6 +84,18 @@ class Rule:
             return None
         extra = max(context) + LINE_CONTEXT * (self.requires.within_lines + 1)
         return reach[0] + extra, reach[1] + extra
+
+    @functools.cached_property
+    def line_span(self) -> int | None:
+        """How many lines away from one of its lines a match (or its requirement) can reach; None:
+        unbounded, or the whole file (``keyword_scope: file``)."""
+        if self.regex_source is None or self.keyword_scope == "file":
+            return None
+        span = pattern_line_breaks(self.regex_source)
+        if span is None or self.requires is None:
+            return span
+        required = pattern_line_breaks(self.requires.pattern.pattern)
+        return None if required is None else span + self.requires.within_lines + required
 
     @property
     def short_help(self) -> str:

@@ -18,32 +18,23 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from keyscan import interrupts
-from keyscan.cache import BINARY as CACHE_BINARY
-from keyscan.cache import LFS as CACHE_LFS
-from keyscan.cache import cached_blobs, record_blobs
 from keyscan.engine.detector import Detector
 from keyscan.errors import GitError
 from keyscan.gitcmd import popen_git, run_git
-from keyscan.model import Chunk, Finding, Provenance, ScanSummary
-from keyscan.output import progress_bar
-from keyscan.scanner import BatchResult, scan_bytes
-from keyscan.sources.catfile import CatFile, GitObject, StderrTail
-from keyscan.sources.content import is_binary
-from keyscan.workers import OrderedWindow, WorkerPool
+from keyscan.model import Finding, Provenance, ScanSummary
+from keyscan.scanner import BatchResult
+from keyscan.sources.blobscan import BlobJob, scan_blobs
+from keyscan.sources.catfile import StderrTail
+from keyscan.sources.delta import DeltaPolicy
 
 if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
 MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
-BATCH_BYTES = 2 * 1024 * 1024
-BATCH_BLOBS = 256
-SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
-LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 _GITLINK = "160000"
 _SYMLINK = "120000"
 _HEADER = b"\x01"
@@ -168,11 +159,12 @@ class Sighting:
     """Where one blob was seen: the introducing commit (index into ``Walk.commits``) and path, a
     bounded list of later (commit, path) places, and the exact count of places."""
 
-    __slots__ = ("commit", "more", "path", "total")
+    __slots__ = ("base", "commit", "more", "path", "total")
 
-    def __init__(self, commit: int, path: str) -> None:
+    def __init__(self, commit: int, path: str, base: str = "") -> None:
         self.commit = commit
         self.path = path
+        self.base = base  # the blob this one replaced at that path in that commit ("" for a new file)
         self.more: list[tuple[int, str]] | None = None
         self.total = 1
 
@@ -264,20 +256,22 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
             path = os.fsdecode(next(tokens, b""))
             if walk.touched is not None:
                 walk.touched.add(path)
-            oid = _result_blob(stripped)
-            if oid is None or current < 0:
+            blob = _result_blob(stripped)
+            if blob is None or current < 0:
                 continue
+            oid, base = blob
             sighting = blobs.get(oid)
             if sighting is None:
-                blobs[oid] = Sighting(current, path)
+                blobs[oid] = Sighting(current, path, base)
             else:
                 sighting.add(current, path)
         else:
             raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
 
 
-def _result_blob(raw: bytes) -> str | None:
-    """The id of the blob a raw diff line leaves in the commit, or None (deletion, submodule, symlink).
+def _result_blob(raw: bytes) -> tuple[str, str] | None:
+    """The id of the blob a raw diff line leaves in the commit, and of the regular file it replaced
+    in the (first) parent ("" if none); None when the line leaves no blob (deletion, submodule, symlink).
 
     Plain lines read ``:old new oldid newid S``; combined (merge) lines have one more
     mode and id per extra parent, and the result always comes last among each.
@@ -290,205 +284,10 @@ def _result_blob(raw: bytes) -> str | None:
     mode, oid = fields[parents], fields[2 * parents + 1]
     if mode in (_GITLINK, _SYMLINK) or not mode.startswith("1") or set(oid) == {"0"}:
         return None
-    return oid
-
-
-# -- streaming blobs through the worker pool -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BlobJob:
-    oid: str
-    path: str
-    provenance: Provenance | None = None
-
-
-@dataclass
-class _BatchOutcome:
-    summary: ScanSummary = field(default_factory=ScanSummary)
-    per_blob: list[tuple[int, list[Finding]]] = field(default_factory=list)
-    done: list[tuple[int, int]] = field(default_factory=list)  # (index, cache flags): clean, not cut short
-    units: int = 0
-    bytes: int = 0
-
-
-_WORKER_DETECTOR: Detector | None = None
-
-_Item = tuple[int, str, "Provenance | None", str, bytes]  # (job index, path, provenance, oid, data)
-
-
-def _init_worker(detector: Detector) -> None:
-    global _WORKER_DETECTOR
-    _WORKER_DETECTOR = detector
-
-
-def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
-    """Worker entry point: scan each blob's bytes and keep its findings apart."""
-    assert _WORKER_DETECTOR is not None
-    out = _BatchOutcome()
-    result = BatchResult(summary=out.summary)
-    for index, path, provenance, oid, data in batch:
-        before, timeouts = len(result.findings), len(out.summary.rule_timeouts)
-        text = scan_bytes(_WORKER_DETECTOR, data, path, result, provenance=provenance, blob_id=oid)
-        if len(result.findings) > before:
-            out.per_blob.append((index, result.findings[before:]))
-        elif len(out.summary.rule_timeouts) == timeouts:
-            out.done.append((index, (0 if text else CACHE_BINARY) | (
-                CACHE_LFS if data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024 else 0)))
-        out.units += 1
-        out.bytes += len(data)
-    return out
-
-
-class _Workers:
-    """In-process or a fork pool, with a bounded number of batches in flight (flat memory).
-
-    Results are absorbed in submission order; a worker that dies raises ``WorkerDied`` (exit 3)."""
-
-    def __init__(self, detector: Detector, jobs: int, absorb: Callable[[_BatchOutcome], None]) -> None:
-        self.detector = detector
-        self.jobs = jobs
-        self.absorb = absorb
-        self._pool: WorkerPool | None = None
-        self._window: OrderedWindow | None = None
-
-    def __enter__(self) -> _Workers:
-        if self.jobs > 1:
-            self._pool = WorkerPool(self.jobs, _init_worker, (self.detector,)).__enter__()
-            self._window = self._pool.ordered()
-        else:
-            _init_worker(self.detector)
-        return self
-
-    def submit(self, batch: list[_Item]) -> None:
-        if self._window is None:
-            interrupts.check()  # a Ctrl-C swallowed by a __del__ still stops the scan
-            self.absorb(_scan_batch(batch))
-            return
-        self._window.submit(_scan_batch, batch, self.absorb)
-
-    def drain(self) -> None:
-        if self._window is not None:
-            self._window.drain(self.absorb)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.__exit__(*exc_info)
-
-
-def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
-               on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
-               cache: ScanCache | None = None) -> ScanSummary:
-    """Scan each blob once: sizes first (``--batch-check``), then contents through one ``--batch``.
-
-    ``on_findings(index, findings)`` receives each blob's findings by its index in ``jobs_list``.
-    With a ``cache``, blobs it knows as clean are not read (counted as ``skipped_cached``), and the
-    blobs found clean are recorded.
-    """
-    summary = ScanSummary()
-    _init_worker(detector)  # the parent scans binaries itself, and serial mode scans everything here
-    todo, lfs = cached_blobs(cache, jobs_list, summary) if cache is not None else (range(len(jobs_list)), 0)
-    wanted = _within_size(detector, repo, jobs_list, on_findings, summary, todo) if todo else []
-    if not wanted:
-        _note_lfs(summary, lfs)
-        return summary
-    jobs = 1 if len(wanted) < SERIAL_BELOW else max(1, jobs)
-    bar = progress_bar(len(wanted), "blob", progress)
-    scanned_bytes = 0
-
-    def absorb(part: _BatchOutcome) -> None:
-        nonlocal scanned_bytes
-        summary.merge(part.summary)
-        for index, findings in part.per_blob:
-            on_findings(index, findings)
-        if cache is not None:
-            record_blobs(cache, jobs_list, part.done)
-        scanned_bytes += part.bytes
-        bar.update(part.units)
-        bar.set_postfix_str(f"{scanned_bytes / 1e6:.1f} MB", refresh=False)
-
-    try:
-        # The pool forks before cat-file starts, so no worker holds the cat-file pipes.
-        with _Workers(detector, jobs, absorb) as workers, \
-                CatFile(repo, max_size=detector.settings.max_file_size) as cat:
-            batch: list[_Item] = []
-            size = 0
-            replies = cat.objects(jobs_list[i].oid for i in wanted)
-            for index, reply in zip(wanted, replies, strict=True):
-                job = jobs_list[index]
-                data = _usable(reply, job, summary)
-                if data is None:
-                    bar.update(1)
-                    continue
-                summary.blobs_scanned += 1
-                if data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024:
-                    lfs += 1
-                if is_binary(data):  # sniffed here: no point shipping a binary to a worker
-                    absorb(_scan_batch([(index, job.path, job.provenance, job.oid, data)]))
-                    continue
-                batch.append((index, job.path, job.provenance, job.oid, data))
-                size += len(data)
-                if size >= BATCH_BYTES or len(batch) >= BATCH_BLOBS:
-                    workers.submit(batch)
-                    batch, size = [], 0
-            if batch:
-                workers.submit(batch)
-            workers.drain()
-    finally:
-        bar.close()
-        if cache is not None:
-            cache.flush()
-    _note_lfs(summary, lfs)
-    return summary
-
-
-def _note_lfs(summary: ScanSummary, lfs: int) -> None:
-    if lfs:
-        summary.notes.append(f"{lfs} Git LFS pointer file(s) scanned as the small text they are; "
-                             "the large files they point to are not in git and were not scanned")
-
-
-def _within_size(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
-                 on_findings: Callable[[int, list[Finding]], None], summary: ScanSummary,
-                 todo: Sequence[int]) -> list[int]:
-    """Indexes (among ``todo``) of the blobs to read; the others are counted (too large, unreadable)."""
-    wanted: list[int] = []
-    max_size = detector.settings.max_file_size
-    with CatFile(repo, contents=False) as check:
-        for index, reply in zip(todo, check.objects(jobs_list[i].oid for i in todo), strict=True):
-            job = jobs_list[index]
-            if not reply.ok:
-                _unreadable(reply, job, summary)
-            elif reply.type != "blob":
-                summary.skipped_other += 1
-            elif reply.size > max_size:
-                summary.skipped_too_large += 1
-                # path-only rules (e.g. a key file's name) still apply to a file too big to read
-                found = detector.scan(Chunk(text="", path=job.path, provenance=job.provenance,
-                                            blob_id=job.oid)).findings
-                if found:
-                    on_findings(index, found)
-            else:
-                wanted.append(index)
-    return wanted
-
-
-def _usable(reply: GitObject, job: BlobJob, summary: ScanSummary) -> bytes | None:
-    if not reply.ok:
-        _unreadable(reply, job, summary)
-        return None
-    if reply.data is None:
-        summary.skipped_too_large += 1
-        return None
-    return reply.data
-
-
-def _unreadable(reply: GitObject, job: BlobJob, summary: ScanSummary) -> None:
-    where = f"{job.path}" + (f" in commit {job.provenance.commit[:12]}" if job.provenance else "")
-    why = reply.error or ("the object is missing or corrupt" if reply.type == "missing" else "unreadable")
-    summary.warnings.append(f"object {reply.oid} ({where}) could not be read: {why}")
-    summary.skipped_other += 1
-    summary.incomplete = True
+    base_mode, base = fields[0], fields[parents + 1]
+    if not base_mode.startswith("10") or set(base) == {"0"}:
+        base = ""
+    return oid, base
 
 
 # -- merging findings per secret ------------------------------------------------------------
@@ -607,11 +406,13 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     base = RangeBase()
     if request.is_range:
         base = range_base(repo, request.revisions, walk, summary)
-    jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit]) for oid, s in walk.blobs.items()
+    jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit], s.base) for oid, s in walk.blobs.items()
                  if oid not in base.blobs]
     aggregator = Aggregator(walk, jobs_list, tree.blobs, request.prefix)
+    policy = None if detector.settings.full_blobs else DeltaPolicy.for_rules(
+        detector.rules, use_fast=detector.index.uses_fast_matcher)
     summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
-                             cache=cache))
+                             cache=cache, policy=policy, clean_outside=base.blobs))
     old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()
     result.findings = [f for f in aggregator.findings(summary) if f.fingerprint not in old_secrets]
     if tree.submodules:

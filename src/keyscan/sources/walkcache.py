@@ -110,8 +110,9 @@ def _no_diffs() -> Generator[tuple[str, bytes], None, None]:
 def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], None, None]:
     """(commit id, entries) for each of ``commits``, in that order, streamed from one git process.
 
-    Entries are ``oid NUL path NUL`` for every raw diff line, oid empty where the line leaves no
-    scannable blob (a deletion, a submodule, a symlink): ranges still need its path."""
+    Entries are ``oid NUL base NUL path NUL`` for every raw diff line (base: the blob it replaced, see
+    ``_result_blob``), oid empty where the line leaves no scannable blob (a deletion, a submodule, a
+    symlink): ranges still need its path."""
     request = "".join(f"{c}\n" for c in commits).encode("ascii")
     with git_stream(repo, ["log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS], request) as stream:
         sha = ""
@@ -127,7 +128,8 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
                 sha, parts = stripped[1:].decode("ascii", "replace"), []
             elif stripped.startswith(b":") and sha:
                 path = next(tokens, b"")
-                parts.append((_result_blob(stripped) or "").encode("ascii") + b"\0" + path + b"\0")
+                oid, base = _result_blob(stripped) or ("", "")
+                parts.append(f"{oid}\0{base}\0".encode("ascii") + path + b"\0")
             else:
                 raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
         if sha:
@@ -140,8 +142,8 @@ def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
     touched = walk.touched
     for current, (_commit, entries) in enumerate(zip(ids, diffs, strict=True)):
         fields = entries.split(b"\0")
-        for at in range(0, len(fields) - 1, 2):
-            path = os.fsdecode(fields[at + 1])
+        for at in range(0, len(fields) - 2, 3):
+            path = os.fsdecode(fields[at + 2])
             if touched is not None:
                 touched.add(path)
             oid = fields[at].decode("ascii")
@@ -149,7 +151,7 @@ def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
                 continue
             sighting = blobs.get(oid)
             if sighting is None:
-                blobs[oid] = Sighting(current, path)
+                blobs[oid] = Sighting(current, path, fields[at + 1].decode("ascii"))
             else:
                 sighting.add(current, path)
 

@@ -1,0 +1,379 @@
+"""Scan many git blobs, each once, in a worker pool: a file's next version as what it changed.
+
+The parent checks sizes (``git cat-file --batch-check``) and hands out blob *ids* in bounded
+batches; each worker reads contents through its own long-lived ``git cat-file --batch``, so no
+blob crosses a pipe twice and memory stays flat however long the history.
+
+With a ``DeltaPolicy``, a blob that replaced another (its predecessor, scanned in the same run or
+known clean) is read together with it and scanned as its focus (``keyscan.sources.delta``).
+``_Verdicts`` then settles each blob in history order: a focused blob whose predecessor was clean
+is final; one whose predecessor had a finding is scanned again whole, because it may carry that
+secret on unchanged lines.  So every blob ends with the findings a whole scan gives it, and the
+occurrences and status built from them do not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from keyscan import interrupts
+from keyscan.cache import BINARY as CACHE_BINARY
+from keyscan.cache import LFS as CACHE_LFS
+from keyscan.cache import cached_blobs, record_blobs
+from keyscan.engine.detector import Detector
+from keyscan.model import Chunk, Finding, Provenance, ScanSummary
+from keyscan.output import progress_bar
+from keyscan.scanner import BatchResult, scan_bytes
+from keyscan.sources.catfile import CatFile, GitObject
+from keyscan.sources.delta import DeltaPolicy, focus
+from keyscan.workers import OrderedWindow, WorkerPool
+
+if TYPE_CHECKING:
+    from keyscan.cache import ScanCache
+
+BATCH_BYTES = 4 * 1024 * 1024  # blob bytes per batch (read by the worker, not shipped)
+BATCH_BLOBS = 256
+SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+
+
+@dataclass(frozen=True)
+class BlobJob:
+    oid: str
+    path: str
+    provenance: Provenance | None = None
+    base: str = ""  # the blob this one replaced at ``path`` ("" for a new file): its predecessor
+
+
+@dataclass
+class BlobOutcome:
+    index: int
+    focused: bool  # scanned as its changes only
+    findings: list[Finding]
+    flags: int | None  # cache flags when the answer is complete; None: unreadable or a rule was cut short
+
+
+@dataclass
+class _BatchOutcome:
+    summary: ScanSummary = field(default_factory=ScanSummary)
+    blobs: list[BlobOutcome] = field(default_factory=list)
+    units: int = 0
+    bytes: int = 0
+    lfs: int = 0
+
+
+# (job index, path, provenance, oid, predecessor oid or "", first reading of this blob)
+_Item = tuple[int, str, "Provenance | None", str, str, bool]
+
+_DETECTOR: Detector | None = None
+_POLICY: DeltaPolicy | None = None
+_REPO = ""
+_READER: CatFile | None = None
+
+
+def _init_worker(detector: Detector, repo: str = "", policy: DeltaPolicy | None = None) -> None:
+    global _DETECTOR, _POLICY, _REPO, _READER
+    _DETECTOR, _POLICY, _REPO = detector, policy, repo
+    _READER = None  # a forked worker starts its own cat-file, never uses its parent's
+
+
+def _reader() -> CatFile:
+    global _READER
+    if _READER is None:
+        assert _DETECTOR is not None
+        _READER = CatFile(_REPO, max_size=_DETECTOR.settings.max_file_size)
+    return _READER
+
+
+def _close_reader() -> None:
+    global _READER
+    reader, _READER = _READER, None
+    if reader is not None:
+        reader.close()
+
+
+def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
+    """Worker entry point: read each blob (and its predecessor) and scan it, whole or focused.
+
+    Batches hold a file's versions one after the other (``_in_lineage_order``): a predecessor read
+    earlier in the batch is kept, not read again."""
+    out = _BatchOutcome()
+    in_batch = {item[3] for item in batch}
+    wanted_later = {item[4] for item in batch if item[4] in in_batch}
+    kept: dict[str, GitObject] = {}
+    names: list[str] = []
+    for item in batch:
+        if item[4] and item[4] not in in_batch:
+            names.append(item[4])
+        names.append(item[3])
+    try:
+        replies = _reader().objects(names)
+        for index, path, provenance, oid, base, first in batch:
+            previous = (kept.pop(base, None) if base in in_batch else next(replies)) if base else None
+            reply = next(replies)
+            if oid in wanted_later:
+                kept[oid] = reply
+            out.blobs.append(_scan_one(out, reply, previous, index, path, provenance, first))
+    except BaseException:
+        _close_reader()  # replies may be left unread: the next batch needs a fresh process
+        raise
+    return out
+
+
+def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, index: int, path: str,
+              provenance: Provenance | None, first: bool) -> BlobOutcome:
+    assert _DETECTOR is not None
+    summary = out.summary
+    data = _usable(reply, path, provenance, summary if first else ScanSummary())
+    if data is None:
+        out.units += first
+        return BlobOutcome(index, False, [], None)  # unknown content: what follows it is scanned whole
+    lfs = data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024
+    if first:
+        summary.blobs_scanned += 1
+        out.units += 1
+        out.bytes += len(data)
+        out.lfs += lfs
+    focused = None
+    if previous is not None and previous.data is not None and previous.type == "blob" and _POLICY is not None:
+        focused = focus(_POLICY, previous.data, data, path)
+    result = BatchResult(summary=summary if first else ScanSummary())
+    covered, timeouts = result.summary.bytes_scanned, len(result.summary.rule_timeouts)
+    is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result,
+                         provenance=provenance, blob_id=reply.oid)
+    if is_text:  # the summary counts the bytes each blob covers, once
+        result.summary.bytes_scanned = covered + (len(data) if first else 0)
+    complete = len(result.summary.rule_timeouts) == timeouts
+    if not first:  # a second, whole reading: only its rule timeouts are news
+        summary.rule_timeouts.extend(result.summary.rule_timeouts)
+    flags = ((0 if is_text else CACHE_BINARY) | (CACHE_LFS if lfs else 0)) if complete else None
+    return BlobOutcome(index, focused is not None, result.findings, flags)
+
+
+def _usable(reply: GitObject, path: str, provenance: Provenance | None, summary: ScanSummary) -> bytes | None:
+    if not reply.ok:
+        unreadable(reply, path, provenance, summary)
+        return None
+    if reply.data is None:
+        summary.skipped_too_large += 1
+        return None
+    return reply.data
+
+
+def unreadable(reply: GitObject, path: str, provenance: Provenance | None, summary: ScanSummary) -> None:
+    where = path + (f" in commit {provenance.commit[:12]}" if provenance else "")
+    why = reply.error or ("the object is missing or corrupt" if reply.type == "missing" else "unreadable")
+    summary.warnings.append(f"object {reply.oid} ({where}) could not be read: {why}")
+    summary.skipped_other += 1
+    summary.incomplete = True
+
+
+_CLEAN, _DIRTY, _PENDING = 0, 1, 2
+
+
+class _Verdicts:
+    """Settles blobs in history order (see the module docstring) and hands on their findings."""
+
+    def __init__(self, predecessor: dict[int, int], emit: Callable[[int, list[Finding]], None]) -> None:
+        self.predecessor = predecessor  # focused blob -> its predecessor's index (-1: known clean)
+        self.emit = emit
+        self.state: dict[int, int] = {}
+        self.waiting: dict[int, list[BlobOutcome]] = {}
+        self.rescan: list[int] = []
+        self.clean: list[tuple[int, int]] = []  # (index, cache flags) settled clean since last taken
+
+    def offer(self, blob: BlobOutcome) -> None:
+        if blob.focused:
+            before = self.predecessor.get(blob.index, -1)
+            verdict = _CLEAN if before < 0 else self.state.get(before, _DIRTY)
+            if verdict != _CLEAN:
+                self.state[blob.index] = _PENDING
+                if verdict == _PENDING:
+                    self.waiting.setdefault(before, []).append(blob)
+                else:
+                    self.rescan.append(blob.index)
+                return
+        self._settle(blob)
+
+    def _settle(self, first: BlobOutcome) -> None:
+        stack = [first]
+        while stack:
+            blob = stack.pop()
+            dirty = bool(blob.findings) or blob.flags is None
+            self.state[blob.index] = _DIRTY if dirty else _CLEAN
+            if blob.findings:
+                self.emit(blob.index, blob.findings)
+            elif blob.flags is not None:
+                self.clean.append((blob.index, blob.flags))
+            for waiter in self.waiting.pop(blob.index, ()):
+                if dirty:
+                    self.rescan.append(waiter.index)
+                else:
+                    stack.append(waiter)
+
+
+class _Workers:
+    """In-process or a fork pool, with a bounded number of batches in flight (flat memory).
+
+    Results are absorbed in submission order; a worker that dies raises ``WorkerDied`` (exit 3)."""
+
+    def __init__(self, jobs: int, absorb: Callable[[_BatchOutcome], None]) -> None:
+        self.jobs = jobs
+        self.absorb = absorb
+        self._pool: WorkerPool | None = None
+        self._window: OrderedWindow | None = None
+
+    def __enter__(self) -> _Workers:
+        if self.jobs > 1:
+            self._pool = WorkerPool(self.jobs, _init_worker, (_DETECTOR, _REPO, _POLICY)).__enter__()
+            self._window = self._pool.ordered()
+        return self
+
+    def submit(self, batch: list[_Item]) -> None:
+        if self._window is None:
+            interrupts.check()  # a Ctrl-C swallowed by a __del__ still stops the scan
+            self.absorb(_scan_batch(batch))
+            return
+        self._window.submit(_scan_batch, batch, self.absorb)
+
+    def drain(self) -> None:
+        if self._window is not None:
+            self._window.drain(self.absorb)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.__exit__(*exc_info)
+
+
+def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+               on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
+               cache: ScanCache | None = None, policy: DeltaPolicy | None = None,
+               clean_outside: Collection[str] = ()) -> ScanSummary:
+    """Scan each blob once; ``on_findings(index, findings)`` receives a blob's findings by its index.
+
+    With a ``cache``, blobs it knows as clean are not read (counted as ``skipped_cached``), and the
+    blobs found clean are recorded.  With a ``policy``, blobs are scanned as their changes where
+    that gives the same answer (module docstring); ``clean_outside`` names predecessors outside
+    ``jobs_list`` to treat as clean (a range's base, whose secrets the range does not report)."""
+    summary = ScanSummary()
+    todo, lfs = cached_blobs(cache, jobs_list, summary) if cache is not None else (range(len(jobs_list)), 0)
+    sizes = _within_size(detector, repo, jobs_list, on_findings, summary, todo) if todo else {}
+    if not sizes:
+        _note_lfs(summary, lfs)
+        return summary
+    predecessor = _predecessors(jobs_list, sizes, set(todo), clean_outside) if policy is not None else {}
+    jobs = 1 if len(sizes) < SERIAL_BELOW else max(1, jobs)
+    bar = progress_bar(len(sizes), "blob", progress)
+    verdicts = _Verdicts(predecessor, on_findings)
+    scanned_bytes = 0
+
+    def absorb(part: _BatchOutcome) -> None:
+        nonlocal scanned_bytes, lfs
+        summary.merge(part.summary)
+        lfs += part.lfs
+        for blob in part.blobs:
+            verdicts.offer(blob)
+        if cache is not None and verdicts.clean:
+            record_blobs(cache, jobs_list, verdicts.clean)
+        verdicts.clean = []
+        scanned_bytes += part.bytes
+        bar.update(part.units)
+        bar.set_postfix_str(f"{scanned_bytes / 1e6:.1f} MB", refresh=False)
+
+    _init_worker(detector, repo, policy)
+    try:
+        # The pool forks before any cat-file starts, so no worker holds another's pipes.
+        with _Workers(jobs, absorb) as workers:
+            _submit(workers, jobs_list, _in_lineage_order(sizes, predecessor), sizes, predecessor, first=True)
+            workers.drain()
+            while verdicts.rescan:  # blobs whose predecessor had findings, read whole this time
+                again, verdicts.rescan = sorted(verdicts.rescan), []
+                _submit(workers, jobs_list, again, sizes, {}, first=False)
+                workers.drain()
+    finally:
+        bar.close()
+        _close_reader()
+        if cache is not None:
+            cache.flush()
+    _note_lfs(summary, lfs)
+    return summary
+
+
+def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int], sizes: dict[int, int],
+            predecessor: dict[int, int], *, first: bool) -> None:
+    batch: list[_Item] = []
+    size = 0
+    for index in indexes:
+        job = jobs_list[index]
+        batch.append((index, job.path, job.provenance, job.oid, job.base if index in predecessor else "", first))
+        size += sizes[index]
+        if size >= BATCH_BYTES or len(batch) >= BATCH_BLOBS:
+            workers.submit(batch)
+            batch, size = [], 0
+    if batch:
+        workers.submit(batch)
+
+
+def _in_lineage_order(sizes: dict[int, int], predecessor: dict[int, int]) -> list[int]:
+    """Blob indexes with each file's versions together, each after the version it replaced (so
+    verdicts still settle predecessors first), lineages in order of their first version."""
+    lineage: dict[int, int] = {}
+    for index in sizes:  # ascending: a predecessor's lineage is known before its successor's
+        before = predecessor.get(index, -1)
+        lineage[index] = lineage.get(before, before) if before >= 0 else index
+    return sorted(sizes, key=lambda index: (lineage[index], index))
+
+
+def _predecessors(jobs_list: Sequence[BlobJob], sizes: dict[int, int], todo: set[int],
+                  clean_outside: Collection[str]) -> dict[int, int]:
+    """For each blob to read that replaced another: the index of that predecessor when it is read
+    earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so)."""
+    position = {job.oid: i for i, job in enumerate(jobs_list)}
+    out: dict[int, int] = {}
+    for index in sizes:
+        base = jobs_list[index].base
+        if not base:
+            continue
+        before = position.get(base)
+        if before is None:
+            if base in clean_outside:
+                out[index] = -1
+        elif before in sizes and before < index:
+            out[index] = before
+        elif before not in todo:  # the cache knows it as clean
+            out[index] = -1
+    return out
+
+
+def _note_lfs(summary: ScanSummary, lfs: int) -> None:
+    if lfs:
+        summary.notes.append(f"{lfs} Git LFS pointer file(s) scanned as the small text they are; "
+                             "the large files they point to are not in git and were not scanned")
+
+
+def _within_size(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+                 on_findings: Callable[[int, list[Finding]], None], summary: ScanSummary,
+                 todo: Sequence[int]) -> dict[int, int]:
+    """Sizes (by index, among ``todo``) of the blobs to read; the others are counted (too large,
+    unreadable)."""
+    wanted: dict[int, int] = {}
+    max_size = detector.settings.max_file_size
+    with CatFile(repo, contents=False) as check:
+        for index, reply in zip(todo, check.objects(jobs_list[i].oid for i in todo), strict=True):
+            job = jobs_list[index]
+            if not reply.ok:
+                unreadable(reply, job.path, job.provenance, summary)
+            elif reply.type != "blob":
+                summary.skipped_other += 1
+            elif reply.size > max_size:
+                summary.skipped_too_large += 1
+                # path-only rules (e.g. a key file's name) still apply to a file too big to read
+                found = detector.scan(Chunk(text="", path=job.path, provenance=job.provenance,
+                                            blob_id=job.oid)).findings
+                if found:
+                    on_findings(index, found)
+            else:
+                wanted[index] = reply.size
+    return wanted

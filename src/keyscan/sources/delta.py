@@ -1,0 +1,271 @@
+"""What one version of a file changed from the version before it, so history scans read only that.
+
+Most blobs in a history are a file's next version, differing from the previous one in a few lines.
+Scanning each of them whole reads the same unchanged lines thousands of times.  Instead, a blob
+that modifies a file is scanned as its *focus*: the lines it changed plus ``CONTEXT_LINES`` lines
+each side, every other line emptied but kept as a line break, so line numbers and columns stay
+those of the blob.  A secret the blob shares with its predecessor was found in the predecessor;
+``keyscan.sources.history`` rescans a blob whole whenever its predecessor had any finding, so each
+blob's findings (and every occurrence and status built from them) are the same as a whole scan's.
+
+Changed lines are found cheaply: the common prefix and suffix are cut off (byte comparisons in C),
+then, when the middle is large, a middle line counts as changed when the predecessor's middle has
+no identical line.  The approximation, stated: a secret whose pieces only came together because
+lines between them were deleted, or were reordered without changing, is not re-examined
+(``keyscan history --full-blobs`` scans every version whole).
+
+Rules that may reach further than the context (a requirement many lines away, a private key
+block, a file-wide keyword) are looked up first: when one of their keywords occurs anywhere in the
+blob and the rule applies to its path, the context grows to what the rule needs, or the blob is
+scanned whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate, compress
+from operator import not_
+
+from keyscan.engine.prefilter import presence_matcher
+from keyscan.rules.model import Rule
+from keyscan.sources.content import is_binary
+
+Span = tuple[int, int]  # byte offsets [start, end) in the new blob; end excludes the line break
+
+CONTEXT_LINES = 3  # lines of context each side of a change; rules that reach further are "wide"
+MAX_CONTEXT_LINES = 20  # more is not kept: a match whose changed line lies further from the rest is missed
+REFINE_ABOVE = 2048  # a changed middle larger than this is narrowed to its changed lines
+SHORTEST_LINE = 6  # a changed line shorter than this (stripped) is not worth a look of its own
+WHOLE_ABOVE = 0.5  # a focus larger than this share of the blob: scan the blob whole
+MAX_DEPTH = 24  # anchor splits before the line-set fallback
+ANCHOR_TRIES = 8
+ANCHOR_LENGTH = 12  # an anchor line this long (stripped) is seldom repeated
+_STEP = 1 << 16
+
+
+@dataclass
+class DeltaPolicy:
+    """How much context each rule needs around a change, from the rule set."""
+
+    context_lines: int
+    wide: dict[str, list[tuple[Rule, int]]]  # keyword -> (rule, lines it needs; 0: the whole file)
+    use_fast: bool | None = None  # Hyperscan for the keyword lookup, as the detector does
+
+    @classmethod
+    def for_rules(cls, rules: Sequence[Rule], use_fast: bool | None = None) -> DeltaPolicy:
+        wide: dict[str, list[tuple[Rule, int]]] = {}
+        for rule in rules:
+            if rule.regex_source is None:
+                continue
+            span = rule.line_span
+            if span is not None and span < CONTEXT_LINES:
+                continue
+            need = 0 if span is None else min(span, MAX_CONTEXT_LINES) + 1
+            for keyword in rule.keywords:
+                wide.setdefault(keyword, []).append((rule, need))
+        return cls(CONTEXT_LINES, wide, use_fast)
+
+    def __post_init__(self) -> None:
+        self._present = presence_matcher(sorted(self.wide), self.use_fast)
+
+    def context_for(self, data: bytes, path: str) -> int:
+        """Lines of context a change in ``data`` needs; 0 when the blob must be scanned whole."""
+        lines = self.context_lines
+        if not self.wide:
+            return lines
+        for keyword in self._present(data):
+            for rule, need in self.wide[keyword]:
+                if rule.path_pattern is not None and not rule.path_pattern.search(path):
+                    continue
+                if any(p.search(path) for p in rule.allow_paths):
+                    continue
+                if need == 0:
+                    return 0
+                lines = max(lines, need)
+        return lines
+
+
+def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | None:
+    """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole."""
+    if is_binary(old) or is_binary(new) or path.endswith(".ipynb") or _is_utf16(new) or _is_utf16(old):
+        return None
+    lines = policy.context_for(new, path)
+    if lines == 0:
+        return None
+    spans = widen(new, changed_spans(old, new), lines)
+    if sum(end - start for start, end in spans) > WHOLE_ABOVE * len(new):
+        return None
+    return blank_outside(new, spans)
+
+
+def changed_spans(old: bytes, new: bytes) -> list[Span]:
+    """Line-aligned spans of ``new`` that ``old`` does not have at the same place; a deletion leaves an
+    empty span where it was, so the lines around it are looked at again."""
+    spans: list[Span] = []
+    _split(old, 0, len(old), new, 0, len(new), spans, 0)
+    spans.sort()
+    merged: list[Span] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _split(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int, out: list[Span],
+           depth: int) -> None:
+    """Changed spans of ``new[start:end]`` against ``old[old_start:old_end]`` (both whole lines):
+    cut the common prefix and suffix (C comparisons), then split the rest at a line both versions
+    share (an anchor) and repeat on each side, as a patience diff does."""
+    prefix = _common_prefix(old, old_start, old_end, new, start, end)
+    suffix = _common_suffix(old, old_start + prefix, old_end, new, start + prefix, end)
+    cut = new.rfind(b"\n", start, start + prefix) + 1 or start  # back to the start of the line
+    stop = new.find(b"\n", end - suffix, end)
+    stop = end if stop < 0 else stop
+    if stop < cut:  # the suffix reached into the line where the prefix stopped
+        stop = cut
+    old_cut, old_stop = old_start + (cut - start), old_end - (end - stop)
+    if stop - cut <= REFINE_ABOVE or old_stop <= old_cut or depth >= MAX_DEPTH:
+        out.append((cut, stop))
+        return
+    anchor = _anchor(old, old_cut, old_stop, new, cut, stop)
+    if anchor is None:
+        out.extend(_changed_lines(old, old_cut, old_stop, new, cut, stop))
+        return
+    line_start, line_end, old_line_start, old_line_end = anchor
+    _split(old, old_cut, max(old_cut, old_line_start - 1), new, cut, max(cut, line_start - 1), out, depth + 1)
+    _split(old, min(old_stop, old_line_end + 1), old_stop, new, min(stop, line_end + 1), stop, out, depth + 1)
+
+
+def _anchor(old: bytes, old_start: int, old_end: int, new: bytes, start: int,
+            end: int) -> tuple[int, int, int, int] | None:
+    """A line near the middle of ``new[start:end]`` found exactly once in ``old[old_start:old_end]``:
+    (its start and end in new, its start and end in old)."""
+    probe = (start + end) // 2
+    for _ in range(ANCHOR_TRIES):
+        line_start = new.rfind(b"\n", start, probe) + 1 or start
+        line_end = new.find(b"\n", probe, end)
+        if line_end < 0:
+            return None
+        line = new[line_start:line_end]
+        if len(line.strip()) >= ANCHOR_LENGTH:
+            found = _whole_line(old, line, old_start, old_end)
+            if found >= 0 and _whole_line(old, line, found + 1, old_end) < 0:
+                return line_start, line_end, found, found + len(line)
+        probe = line_end + 1
+    return None
+
+
+def _whole_line(text: bytes, line: bytes, start: int, end: int) -> int:
+    """Where ``line`` occurs as a whole line of ``text[start:end]``, or -1."""
+    at = text.find(line, start, end)
+    while at >= 0:
+        after = at + len(line)
+        if (at == 0 or text[at - 1] == 10) and (after >= len(text) or text[after] == 10):
+            return at
+        at = text.find(line, at + 1, end)
+    return -1
+
+
+def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int) -> list[Span]:
+    """Without an anchor: the lines of ``new[start:end]`` that ``old[old_start:old_end]`` lacks."""
+    lines = new[start:end].split(b"\n")
+    known = set(old[old_start:old_end].split(b"\n"))
+    # indexes of the lines the old part lacks, found at C speed (map/compress)
+    added = list(compress(range(len(lines)), map(not_, map(known.__contains__, lines))))
+    if len(added) * 4 > len(lines):  # mostly rewritten: the whole part is the change
+        return [(start, end)]
+    ends = list(accumulate(map(len, lines)))
+    spans: list[Span] = []
+    for index in added:
+        line = lines[index]
+        if len(line.strip()) < SHORTEST_LINE:  # too short to hold or start a secret
+            continue
+        line_start = start + ends[index] - len(line) + index
+        spans.append((line_start, line_start + len(line)))
+    return spans or [(start, start)]  # only moves, deletions or blank lines: where the two parted
+
+
+def widen(data: bytes, spans: list[Span], lines: int) -> list[Span]:
+    """Each span grown by ``lines`` whole lines each side, overlapping ones merged."""
+    out: list[Span] = []
+    size = len(data)
+    for start, end in spans:
+        for _ in range(lines):
+            if start == 0:
+                break
+            start = data.rfind(b"\n", 0, start - 1) + 1
+        for _ in range(lines):
+            following = data.find(b"\n", end + 1)
+            if following < 0:
+                end = size
+                break
+            end = following
+        if out and out[-1][1] + 1 >= start:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, min(end, size)))
+    return out
+
+
+def blank_outside(data: bytes, spans: list[Span]) -> bytes:
+    """``data`` with every line outside ``spans`` emptied (its line break kept)."""
+    parts: list[bytes] = []
+    position = 0
+    for start, end in spans:
+        parts.append(b"\n" * data.count(b"\n", position, start))
+        parts.append(data[start:end])
+        position = end
+    parts.append(b"\n" * data.count(b"\n", position))
+    return b"".join(parts)
+
+
+def _is_utf16(data: bytes) -> bool:
+    return data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _common_prefix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:
+    """Length of the common prefix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``: block comparisons
+    (memcmp), then a bisection inside the first block that differs."""
+    limit = min(a_end - a_start, b_end - b_start)
+    at = 0
+    while at < limit:
+        stop = min(limit, at + _STEP)
+        if a[a_start + at : a_start + stop] == b[b_start + at : b_start + stop]:
+            at = stop
+            continue
+        low, high = at, stop
+        while high - low > 32:
+            middle = (low + high) // 2
+            if a[a_start + low : a_start + middle] == b[b_start + low : b_start + middle]:
+                low = middle
+            else:
+                high = middle
+        while low < high and a[a_start + low] == b[b_start + low]:
+            low += 1
+        return low
+    return limit
+
+
+def _common_suffix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:
+    """Length of the common suffix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``."""
+    limit = min(a_end - a_start, b_end - b_start)
+    at = 0
+    while at < limit:
+        stop = min(limit, at + _STEP)
+        if a[a_end - stop : a_end - at] == b[b_end - stop : b_end - at]:
+            at = stop
+            continue
+        low, high = at, stop
+        while high - low > 32:
+            middle = (low + high) // 2
+            if a[a_end - middle : a_end - low] == b[b_end - middle : b_end - low]:
+                low = middle
+            else:
+                high = middle
+        while low < high and a[a_end - low - 1] == b[b_end - low - 1]:
+            low += 1
+        return low
+    return limit

@@ -1,0 +1,119 @@
+"""History scans read a modified file's changed lines with their context (``keyscan.sources.delta``):
+the focus must find what scanning the whole version finds."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from keyscan.engine.detector import Detector
+from keyscan.model import Chunk
+from keyscan.rules import load_builtin_rules
+from keyscan.rules.model import Rule
+from keyscan.sources import delta
+from keyscan.sources.delta import DeltaPolicy, blank_outside, changed_spans, focus, widen
+
+RULES = list(load_builtin_rules())
+DETECTOR = Detector(RULES)
+POLICY = DeltaPolicy.for_rules(RULES)
+_FILLER = [f"    value_{i} = compute(item_{i}, limit={i * 7})  # step {i}" for i in range(60)]
+TOP = "\n".join(_FILLER[:30]) + "\n"
+BOTTOM = "\n" + "\n".join(_FILLER[30:]) + "\n"
+
+
+def _found(text: str, path: str) -> set[tuple[str, str, int, int]]:
+    return {(f.rule_id, f.secret, f.line, f.column) for f in DETECTOR.scan(Chunk(text=text, path=path)).findings}
+
+
+def _cases() -> list[tuple[str, int]]:
+    return [(rule.id, number) for rule in RULES for number in range(len(rule.positives))]
+
+
+_BY_ID = {rule.id: rule for rule in RULES}
+
+
+@pytest.mark.parametrize(("rule_id", "number"), _cases())
+def test_a_secret_changed_inside_a_large_file_is_found_in_the_focus(rule_id: str, number: int) -> None:
+    """Each positive example, in the middle of a file, arrives by a commit that changes only its secret:
+    the focus of the new version finds exactly what a whole scan finds."""
+    rule: Rule = _BY_ID[rule_id]
+    example = rule.positives[number]
+    new_text = TOP + example.text + BOTTOM
+    whole = _found(new_text, example.path)
+    secrets = {secret for _, secret, _, _ in whole}
+    assert secrets, "the example must be found in the middle of a file"
+    old_text = new_text
+    for secret in secrets:
+        old_text = old_text.replace(secret, "x" * len(secret))
+    if _found(old_text, example.path):
+        pytest.skip("the version before still has a finding: such a version is scanned whole")
+    focused = focus(POLICY, old_text.encode(), new_text.encode(), example.path)
+    if focused is None:
+        return  # scanned whole: nothing to compare
+    assert _found(focused.decode("utf-8", "replace"), example.path) == whole
+
+
+def test_changed_spans_are_the_changed_lines() -> None:
+    old = b"".join(b"line %d\n" % i for i in range(2000))
+    new = old.replace(b"line 10\n", b"line ten changed\n").replace(b"line 1500\n", b"line 1500 changed\n")
+    spans = changed_spans(old, new)
+    assert [new[s:e] for s, e in spans] == [b"line ten changed", b"line 1500 changed"]
+
+
+def test_a_small_change_is_one_span_and_a_deletion_keeps_the_junction() -> None:
+    old = b"alpha\nbeta\ngamma\ndelta\n"
+    assert [old.replace(b"gamma", b"GAMMA")[s:e] for s, e in changed_spans(old, old.replace(b"gamma", b"GAMMA"))] \
+        == [b"GAMMA"]
+    new = b"alpha\nbeta\ndelta\n"
+    spans = changed_spans(old, new)
+    assert len(spans) == 1 and new[spans[0][0]:spans[0][1]] in (b"delta", b"")
+
+
+def test_widen_and_blank_keep_line_numbers() -> None:
+    data = b"".join(b"row %02d\n" % i for i in range(30))
+    start = data.index(b"row 15")
+    spans = widen(data, [(start, start + 6)], 2)
+    kept = blank_outside(data, spans)
+    assert kept.count(b"\n") == data.count(b"\n")
+    lines = kept.split(b"\n")
+    assert [i for i, line in enumerate(lines) if line] == [13, 14, 15, 16, 17]
+    assert lines[15] == b"row 15"
+
+
+def test_a_wide_rule_keyword_widens_or_wholes_the_scan() -> None:
+    assert POLICY.context_for(b"nothing special here", "a.py") == POLICY.context_lines
+    assert POLICY.context_for(b"-----BEGIN RSA PRIVATE KEY-----", "a.pem") == 0
+    wide = POLICY.context_for(b"aws_secret = 1", "a.py")
+    assert wide > POLICY.context_lines
+
+
+def test_binary_utf16_and_notebooks_are_scanned_whole() -> None:
+    assert focus(POLICY, b"a\x00b", b"a\x00c", "x.bin") is None
+    assert focus(POLICY, b"\xff\xfea\x00", b"\xff\xfeb\x00", "x.txt") is None
+    assert focus(POLICY, b"{}", b"{ }", "x.ipynb") is None
+
+
+def test_random_edits_agree_with_whole_scans() -> None:
+    """Random files with secrets planted on random lines, edited at random: focus == whole."""
+    rng = random.Random(7)
+    positives = [(rule, example) for rule in RULES for example in rule.positives if "\n" not in example.text.strip()]
+    for _ in range(150):
+        lines = list(_FILLER)
+        rng.shuffle(lines)
+        old_lines = list(lines)
+        rule, example = rng.choice(positives)
+        lines.insert(rng.randrange(len(lines)), example.text.strip())
+        for _edit in range(rng.randrange(3)):
+            lines[rng.randrange(len(lines))] = f"edited = {rng.random()}"
+        old, new = "\n".join(old_lines) + "\n", "\n".join(lines) + "\n"
+        if _found(old, example.path):
+            continue
+        focused = focus(POLICY, old.encode(), new.encode(), example.path)
+        if focused is not None:
+            assert _found(focused.decode(), example.path) == _found(new, example.path), rule.id
+
+
+def test_the_policy_tracks_the_rule_set() -> None:
+    assert delta.CONTEXT_LINES == POLICY.context_lines
+    assert all(need == 0 or need > POLICY.context_lines for entries in POLICY.wide.values() for _, need in entries)

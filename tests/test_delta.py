@@ -12,7 +12,7 @@ from keyscan.model import Chunk
 from keyscan.rules import load_builtin_rules
 from keyscan.rules.model import Rule
 from keyscan.sources import delta
-from keyscan.sources.delta import DeltaPolicy, blank_outside, changed_spans, focus, widen
+from keyscan.sources.delta import DeltaPolicy, blank_outside, changed_spans, focus, grow
 
 RULES = list(load_builtin_rules())
 DETECTOR = Detector(RULES)
@@ -73,7 +73,7 @@ def test_a_small_change_is_one_span_and_a_deletion_keeps_the_junction() -> None:
 def test_widen_and_blank_keep_line_numbers() -> None:
     data = b"".join(b"row %02d\n" % i for i in range(30))
     start = data.index(b"row 15")
-    spans = widen(data, [(start, start + 6)], 2)
+    spans = [grow(data, (start, start + 6), 2)]
     kept = blank_outside(data, spans)
     assert kept.count(b"\n") == data.count(b"\n")
     lines = kept.split(b"\n")
@@ -82,10 +82,26 @@ def test_widen_and_blank_keep_line_numbers() -> None:
 
 
 def test_a_wide_rule_keyword_widens_or_wholes_the_scan() -> None:
-    assert POLICY.context_for(b"nothing special here", "a.py") == POLICY.context_lines
-    assert POLICY.context_for(b"-----BEGIN RSA PRIVATE KEY-----", "a.pem") == 0
-    wide = POLICY.context_for(b"aws_secret = 1", "a.py")
-    assert wide > POLICY.context_lines
+    assert POLICY.wider_contexts(b"nothing special here", "a.py") == []
+    assert POLICY.wider_contexts(b"-----BEGIN RSA PRIVATE KEY-----", "a.pem") is None
+    wider = POLICY.wider_contexts(b"aws_secret = 1", "a.py")
+    assert wider and all(need > POLICY.context_lines for need, _ in wider)
+    assert any(b"aws" in keywords for _, keywords in wider)
+
+
+def test_a_wider_context_is_kept_only_where_its_keyword_is_near() -> None:
+    lines = [f"line {i} of plain text" for i in range(200)]
+    lines[20] = "aws region notes"
+    old = "\n".join(lines) + "\n"
+    lines[25] = "changed near the keyword"
+    lines[150] = "changed far from it"
+    focused = focus(POLICY, old.encode(), ("\n".join(lines) + "\n").encode(), "notes.txt")
+    assert focused is not None
+    kept = [i for i, line in enumerate(focused.split(b"\n")) if line]
+    need = max(need for need, keywords in POLICY.wider_contexts(b"aws", "notes.txt") or [] if b"aws" in keywords)
+    assert need > POLICY.context_lines + 5
+    assert {20, 25 - need} <= set(kept)  # the wide context around line 25 reaches back past the keyword
+    assert 140 not in kept and {147, 153} <= set(kept)  # line 150 keeps the base context only
 
 
 def test_binary_utf16_and_notebooks_are_scanned_whole() -> None:

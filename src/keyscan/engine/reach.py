@@ -144,7 +144,7 @@ def pattern_line_breaks(source: str) -> int | None:
     return None if count >= _UNBOUNDED else count
 
 
-WHITESPACE_LINE_BREAKS = 2  # what a run of whitespace (``\\s*``, ``\\s{0,20}``) is assumed to span
+WHITESPACE_LINE_BREAKS = 1  # what a run of whitespace (``\\s*``, ``\\s{0,20}``) is assumed to span
 _WHITESPACE = {_c.CATEGORY_SPACE, _c.CATEGORY_UNI_SPACE}
 
 

@@ -34,7 +34,7 @@ from keyscan.sources.content import is_binary
 Span = tuple[int, int]  # byte offsets [start, end) in the new blob; end excludes the line break
 
 CONTEXT_LINES = 3  # lines of context each side of a change; rules that reach further are "wide"
-MAX_CONTEXT_LINES = 20  # more is not kept: a match whose changed line lies further from the rest is missed
+MAX_CONTEXT_LINES = 12  # more is not kept: a match whose changed line lies further from the rest is missed
 REFINE_ABOVE = 2048  # a changed middle larger than this is narrowed to its changed lines
 SHORTEST_LINE = 6  # a changed line shorter than this (stripped) is not worth a look of its own
 WHOLE_ABOVE = 0.5  # a focus larger than this share of the blob: scan the blob whole
@@ -69,11 +69,12 @@ class DeltaPolicy:
     def __post_init__(self) -> None:
         self._present = presence_matcher(sorted(self.wide), self.use_fast)
 
-    def context_for(self, data: bytes, path: str) -> int:
-        """Lines of context a change in ``data`` needs; 0 when the blob must be scanned whole."""
-        lines = self.context_lines
+    def wider_contexts(self, data: bytes, path: str) -> list[tuple[int, tuple[bytes, ...]]] | None:
+        """The wider contexts a change in ``data`` may need, widest first, each with the keywords that
+        call for it (a change needs it only when one of them lies that close); None: scan ``data`` whole."""
+        wanted: dict[int, set[str]] = {}
         if not self.wide:
-            return lines
+            return []
         for keyword in self._present(data):
             for rule, need in self.wide[keyword]:
                 if rule.path_pattern is not None and not rule.path_pattern.search(path):
@@ -81,19 +82,29 @@ class DeltaPolicy:
                 if any(p.search(path) for p in rule.allow_paths):
                     continue
                 if need == 0:
-                    return 0
-                lines = max(lines, need)
-        return lines
+                    return None
+                wanted.setdefault(need, set()).add(keyword)
+        return [(need, tuple(k.encode("utf-8") for k in sorted(wanted[need]))) for need in sorted(wanted, reverse=True)]
 
 
 def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | None:
     """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole."""
     if is_binary(old) or is_binary(new) or path.endswith(".ipynb") or _is_utf16(new) or _is_utf16(old):
         return None
-    lines = policy.context_for(new, path)
-    if lines == 0:
+    wider = policy.wider_contexts(new, path)
+    if wider is None:
         return None
-    spans = widen(new, changed_spans(old, new), lines)
+    spans = []
+    for span in changed_spans(old, new):
+        for need, keywords in wider:  # the widest context whose keywords lie within it
+            region = grow(new, span, need)
+            nearby = new[region[0] : region[1]].lower()
+            if any(keyword in nearby for keyword in keywords):
+                spans.append(region)
+                break
+        else:
+            spans.append(grow(new, span, policy.context_lines))
+    spans = merge(spans)
     if sum(end - start for start, end in spans) > WHOLE_ABOVE * len(new):
         return None
     return blank_outside(new, spans)
@@ -104,14 +115,7 @@ def changed_spans(old: bytes, new: bytes) -> list[Span]:
     empty span where it was, so the lines around it are looked at again."""
     spans: list[Span] = []
     _split(old, 0, len(old), new, 0, len(new), spans, 0)
-    spans.sort()
-    merged: list[Span] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge(spans)
 
 
 def _split(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int, out: list[Span],
@@ -188,25 +192,29 @@ def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: 
     return spans or [(start, start)]  # only moves, deletions or blank lines: where the two parted
 
 
-def widen(data: bytes, spans: list[Span], lines: int) -> list[Span]:
-    """Each span grown by ``lines`` whole lines each side, overlapping ones merged."""
+def grow(data: bytes, span: Span, lines: int) -> Span:
+    """``span`` grown by ``lines`` whole lines each side."""
+    start, end = span
+    for _ in range(lines):
+        if start == 0:
+            break
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    for _ in range(lines):
+        following = data.find(b"\n", end + 1)
+        if following < 0:
+            return start, len(data)
+        end = following
+    return start, min(end, len(data))
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    """Sorted, with overlapping or adjacent spans joined."""
     out: list[Span] = []
-    size = len(data)
-    for start, end in spans:
-        for _ in range(lines):
-            if start == 0:
-                break
-            start = data.rfind(b"\n", 0, start - 1) + 1
-        for _ in range(lines):
-            following = data.find(b"\n", end + 1)
-            if following < 0:
-                end = size
-                break
-            end = following
-        if out and out[-1][1] + 1 >= start:
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1] + 1:
             out[-1] = (out[-1][0], max(end, out[-1][1]))
         else:
-            out.append((start, min(end, size)))
+            out.append((start, end))
     return out
 
 

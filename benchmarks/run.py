@@ -96,6 +96,8 @@ def history_tools() -> list[Tool]:
     return [
         Tool("keyscan", lambda t, o: [keyscan, "history", t, "-j", JOBS, "-q", "-f", "json", "-o", o, "--no-cache"],
              _json_len("findings")),
+        Tool("keyscan-full-blobs", lambda t, o: [keyscan, "history", t, "-j", JOBS, "-q", "-f", "json", "-o", o,
+                                                 "--no-cache", "--full-blobs"], _json_len("findings")),
         Tool("kingfisher", lambda t, o: [_bin("kingfisher"), "--no-update-check", "-q", "scan", t, "--no-validate",
                                          "-j", JOBS, "--git-history", "full", "--format", "json", "-o", o],
              _json_len("findings")),
@@ -209,7 +211,7 @@ def report(title: str, results: dict[str, Result], size: int, units: int, unit: 
         print(f"| {name} | {median:.2f} | {size / 1e6 / median:.1f} | {units / median:.0f} | "
               f"{max(result.rss) / 2**20:.0f} | {max(result.pss) / 2**20:.0f} | {result.findings} | "
               f"{len(result.times)} |")
-    for own in ("keyscan", "keyscan-pure"):
+    for own in ("keyscan", "keyscan-pure", "keyscan-full-blobs"):
         if own not in medians:
             continue
         ratios = [f"{medians[own] / medians[peer]:.2f}x {peer}" for peer in medians if not peer.startswith("keyscan")]

@@ -37,6 +37,7 @@ CONTEXT_LINES = 3  # lines of context each side of a change; rules that reach fu
 MAX_CONTEXT_LINES = 12  # more is not kept: a match whose changed line lies further from the rest is missed
 REFINE_ABOVE = 2048  # a changed middle larger than this is narrowed to its changed lines
 SHORTEST_LINE = 6  # a changed line shorter than this (stripped) is not worth a look of its own
+WHOLE_BELOW = 2048  # a blob this small is scanned whole: finding its changes costs as much
 WHOLE_ABOVE = 0.5  # a focus larger than this share of the blob: scan the blob whole
 MAX_DEPTH = 24  # anchor splits before the line-set fallback
 ANCHOR_TRIES = 8
@@ -89,21 +90,23 @@ class DeltaPolicy:
 
 def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | None:
     """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole."""
-    if is_binary(old) or is_binary(new) or path.endswith(".ipynb") or _is_utf16(new) or _is_utf16(old):
+    if len(new) < WHOLE_BELOW or is_binary(old) or is_binary(new) or path.endswith(".ipynb") \
+            or _is_utf16(new) or _is_utf16(old):
         return None
     wider = policy.wider_contexts(new, path)
     if wider is None:
         return None
+    widest = wider[0][0] if wider else 0
+    keywords = tuple({keyword for _, words in wider for keyword in words})
     spans = []
     for span in changed_spans(old, new):
-        for need, keywords in wider:  # the widest context whose keywords lie within it
-            region = grow(new, span, need)
+        if widest:  # the widest context, wherever a keyword that may need a wider one lies near
+            region = grow(new, span, widest)
             nearby = new[region[0] : region[1]].lower()
             if any(keyword in nearby for keyword in keywords):
                 spans.append(region)
-                break
-        else:
-            spans.append(grow(new, span, policy.context_lines))
+                continue
+        spans.append(grow(new, span, policy.context_lines))
     spans = merge(spans)
     if sum(end - start for start, end in spans) > WHOLE_ABOVE * len(new):
         return None

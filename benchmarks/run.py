@@ -8,6 +8,7 @@ Run by hand, never in the test suite:
     python benchmarks/run.py history REPO [--runs 5]    # full-history scan of a git repository
     python benchmarks/run.py all CORPORA [--runs 5]     # CORPORA/tree and CORPORA/pytest.git
                                                         # (made by ../shared/bench/make_corpora.sh)
+    ... --tools keyscan,betterleaks                     # only some of the tools
 
 Tools run alternately (one round = each tool once), the same worker count (2) for every tool, JSON
 output to a file.  Reported per tool: median wall time, MB/s, peak RSS and peak PSS of the whole process
@@ -232,7 +233,9 @@ def main() -> None:
     parser.add_argument("target", nargs="?")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--detect-secrets", action="store_true", help="include detect-secrets (very slow) once")
+    parser.add_argument("--tools", help="only these tools, comma-separated (e.g. keyscan,betterleaks)")
     args = parser.parse_args()
+    wanted = set(args.tools.split(",")) if args.tools else None
     if args.mode == "setup":
         setup_peers()
         return
@@ -248,6 +251,8 @@ def main() -> None:
         repo = os.path.join(args.target, "pytest.git") if args.mode == "all" else args.target
         jobs.append(("history", repo, history_tools(), True))
     for title, target, tools, history in jobs:
+        if wanted is not None:
+            tools = [tool for tool in tools if tool.name in wanted]
         size, units = corpus_bytes(target, history)
         results = measure(tools, target, args.runs)
         if args.detect_secrets and not history:

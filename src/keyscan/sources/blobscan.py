@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 BATCH_BYTES = 4 * 1024 * 1024  # blob bytes per batch (read by the worker, not shipped)
 BATCH_BLOBS = 256
+LINEAGE_STRETCH = 1024  # blobs regrouped by file at a time (see _in_lineage_order)
 SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
@@ -317,13 +318,18 @@ def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int],
 
 
 def _in_lineage_order(sizes: dict[int, int], predecessor: dict[int, int]) -> list[int]:
-    """Blob indexes with each file's versions together, each after the version it replaced (so
-    verdicts still settle predecessors first), lineages in order of their first version."""
+    """Blob indexes in history order by stretches of ``LINEAGE_STRETCH``; inside a stretch, each file's
+    versions together, each after the version it replaced (verdicts still settle predecessors first).
+
+    Whole-history grouping read packs written by ``git fast-import`` (deltas in stream order, not by
+    path) four times slower; stretches keep git's reads near history order."""
     lineage: dict[int, int] = {}
     for index in sizes:  # ascending: a predecessor's lineage is known before its successor's
         before = predecessor.get(index, -1)
         lineage[index] = lineage.get(before, before) if before >= 0 else index
-    return sorted(sizes, key=lambda index: (lineage[index], index))
+    order = list(sizes)
+    return [index for start in range(0, len(order), LINEAGE_STRETCH)
+            for index in sorted(order[start : start + LINEAGE_STRETCH], key=lambda i: (lineage[i], i))]
 
 
 def _predecessors(jobs_list: Sequence[BlobJob], sizes: dict[int, int], todo: set[int],

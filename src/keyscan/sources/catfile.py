@@ -32,7 +32,7 @@ MAX_CONSECUTIVE_FAILURES = 10
 
 # git keeps up to 96 MiB of unpacked delta bases by default; a whole-history read in walk order made
 # cat-file the largest process of a scan (~175 MiB).  48 MiB costs pytest's history ~0.8 s of git CPU.
-DELTA_BASE_CACHE = "48m"
+DELTA_BASE_CACHE = "16m"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ which joins that thread at exit, would never exit.  A press there is raised when
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import signal
 import time
@@ -87,6 +88,9 @@ class WorkerPool:
 
     def __enter__(self) -> WorkerPool:
         # With fork, the first submit starts every worker: do it now, before the caller opens pipes.
+        # gc.freeze: the collector never walks the parent's objects in a worker, so it never writes to
+        # (and copies) the pages a worker shares with its parent (a history walk's metadata, file lists).
+        gc.freeze()
         try:
             with interrupts.deferred(), _sigint_blocked():
                 ready = self._executor.submit(_ready)
@@ -94,6 +98,7 @@ class WorkerPool:
             self.result(ready)
         except BaseException:  # Ctrl-C while starting: no __exit__ will come, so stop the workers here
             self.stop()
+            gc.unfreeze()
             raise
         return self
 
@@ -138,11 +143,14 @@ class WorkerPool:
         return OrderedWindow(self)
 
     def __exit__(self, *exc_info: object) -> None:
-        if exc_info[0] is None:
-            with interrupts.deferred():  # the work is done: the idle workers exit at once
-                self._executor.shutdown(wait=True)
-            return
-        self.stop()
+        try:
+            if exc_info[0] is None:
+                with interrupts.deferred():  # the work is done: the idle workers exit at once
+                    self._executor.shutdown(wait=True)
+                return
+            self.stop()
+        finally:
+            gc.unfreeze()
 
     def stop(self) -> None:
         """Stop now (Ctrl-C, an error): drop queued work and end the workers without waiting for them.

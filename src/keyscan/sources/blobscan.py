@@ -109,6 +109,7 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
         if item[4] and item[4] not in in_batch:
             names.append(item[4])
         names.append(item[3])
+    dirty: set[str] = set()  # blobs of this batch with a finding: the versions after them are read whole
     try:
         replies = _reader().objects(names)
         for index, path, provenance, oid, base, first in batch:
@@ -116,7 +117,12 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
             reply = next(replies)
             if oid in wanted_later:
                 kept[oid] = reply
-            out.blobs.append(_scan_one(out, reply, previous, index, path, provenance, first))
+            if base in dirty:  # a focused reading would only be read again whole (see _Verdicts)
+                previous = None
+            outcome = _scan_one(out, reply, previous, index, path, provenance, first)
+            if outcome.findings or outcome.flags is None:
+                dirty.add(oid)
+            out.blobs.append(outcome)
     except BaseException:
         _close_reader()  # replies may be left unread: the next batch needs a fresh process
         raise
@@ -182,7 +188,7 @@ class _Verdicts:
         self.emit = emit
         self.state: dict[int, int] = {}
         self.waiting: dict[int, list[BlobOutcome]] = {}
-        self.rescan: list[int] = []
+        self.again: dict[int, bool] = {}  # blobs to read again: True whole, False focused (they waited)
         self.clean: list[tuple[int, int]] = []  # (index, cache flags) settled clean since last taken
 
     def offer(self, blob: BlobOutcome) -> None:
@@ -194,9 +200,19 @@ class _Verdicts:
                 if verdict == _PENDING:
                     self.waiting.setdefault(before, []).append(blob)
                 else:
-                    self.rescan.append(blob.index)
+                    self._read_again(blob.index)
                 return
         self._settle(blob)
+
+    def _read_again(self, index: int) -> None:
+        """Read ``index`` again whole, and the versions that waited on it again with it (focused, one
+        pass: a chain of versions carrying a secret settles in one more reading, not one per version)."""
+        self.again[index] = True
+        stack = [index]
+        while stack:
+            for waiter in self.waiting.pop(stack.pop(), ()):
+                self.again.setdefault(waiter.index, False)
+                stack.append(waiter.index)
 
     def _settle(self, first: BlobOutcome) -> None:
         stack = [first]
@@ -210,7 +226,7 @@ class _Verdicts:
                 self.clean.append((blob.index, blob.flags))
             for waiter in self.waiting.pop(blob.index, ()):
                 if dirty:
-                    self.rescan.append(waiter.index)
+                    self._read_again(waiter.index)
                 else:
                     stack.append(waiter)
 
@@ -289,9 +305,11 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
         with _Workers(jobs, absorb) as workers:
             _submit(workers, jobs_list, _in_lineage_order(sizes, predecessor), sizes, predecessor, first=True)
             workers.drain()
-            while verdicts.rescan:  # blobs whose predecessor had findings, read whole this time
-                again, verdicts.rescan = sorted(verdicts.rescan), []
-                _submit(workers, jobs_list, again, sizes, {}, first=False)
+            while verdicts.again:  # blobs whose predecessor had findings, and the versions after them
+                again, verdicts.again = verdicts.again, {}
+                focused = {index: predecessor[index] for index, whole in again.items() if not whole}
+                order = _in_lineage_order({index: sizes[index] for index in sorted(again)}, focused)
+                _submit(workers, jobs_list, order, sizes, focused, first=False)
                 workers.drain()
     finally:
         bar.close()

@@ -20,6 +20,7 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import IO, TYPE_CHECKING, Any
 
 from keyscan.engine.detector import Detector
@@ -250,10 +251,11 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
         if stripped.startswith(_HEADER):
             fields = [stripped[1:]] + [next(tokens, b"") for _ in range(4)]
             sha, author, email, date, subject = (f.decode("utf-8", "replace") for f in fields)
-            walk.commits.append(Provenance(commit=sha, author=author, email=email, date=date, subject=subject))
+            walk.commits.append(Provenance(commit=sha, author=intern(author), email=intern(email), date=date,
+                                           subject=subject))
             current = len(walk.commits) - 1
         elif stripped.startswith(b":"):
-            path = os.fsdecode(next(tokens, b""))
+            path = intern(os.fsdecode(next(tokens, b"")))  # one string per path, not per version
             if walk.touched is not None:
                 walk.touched.add(path)
             blob = _result_blob(stripped)
@@ -261,8 +263,8 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
                 continue
             oid, base = blob
             sighting = blobs.get(oid)
-            if sighting is None:
-                blobs[oid] = Sighting(current, path, base)
+            if sighting is None:  # interned: a blob's id and its successor's ``base`` are one string
+                blobs[intern(oid)] = Sighting(current, path, intern(base))
             else:
                 sighting.add(current, path)
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator, Sequence
+from sys import intern
 
 from keyscan.cache import ScanCache
 from keyscan.errors import GitError
@@ -143,15 +144,15 @@ def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
     for current, (_commit, entries) in enumerate(zip(ids, diffs, strict=True)):
         fields = entries.split(b"\0")
         for at in range(0, len(fields) - 2, 3):
-            path = os.fsdecode(fields[at + 2])
+            path = intern(os.fsdecode(fields[at + 2]))
             if touched is not None:
                 touched.add(path)
             oid = fields[at].decode("ascii")
             if not oid:
                 continue
             sighting = blobs.get(oid)
-            if sighting is None:
-                blobs[oid] = Sighting(current, path, fields[at + 1].decode("ascii"))
+            if sighting is None:  # interned as walk_history does
+                blobs[intern(oid)] = Sighting(current, path, intern(fields[at + 1].decode("ascii")))
             else:
                 sighting.add(current, path)
 

@@ -133,3 +133,27 @@ def test_random_edits_agree_with_whole_scans() -> None:
 def test_the_policy_tracks_the_rule_set() -> None:
     assert delta.CONTEXT_LINES == POLICY.context_lines
     assert all(need == 0 or need > POLICY.context_lines for entries in POLICY.wide.values() for _, need in entries)
+
+
+def test_common_prefix_and_suffix_agree_with_a_plain_loop() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        size = rng.choice((0, 1, 31, 33, 4095, 4097, 70_000, 150_000))
+        old = bytes(rng.randrange(97, 100) for _ in range(size))
+        new = bytearray(old)
+        for _edit in range(rng.randrange(3)):
+            if new:
+                new[rng.randrange(len(new))] = 120
+        if rng.random() < 0.3:
+            new += b"zz"
+        new_bytes = bytes(new)
+        prefix = delta._common_prefix(old, 0, len(old), new_bytes, 0, len(new_bytes))
+        expected = 0
+        while expected < min(len(old), len(new_bytes)) and old[expected] == new_bytes[expected]:
+            expected += 1
+        assert prefix == expected
+        suffix = delta._common_suffix(old, prefix, len(old), new_bytes, prefix, len(new_bytes))
+        expected = 0
+        while expected < min(len(old), len(new_bytes)) - prefix and old[-1 - expected] == new_bytes[-1 - expected]:
+            expected += 1
+        assert suffix == expected

@@ -42,6 +42,7 @@ WHOLE_ABOVE = 0.5  # a focus larger than this share of the blob: scan the blob w
 MAX_DEPTH = 24  # anchor splits before the line-set fallback
 ANCHOR_TRIES = 8
 ANCHOR_LENGTH = 12  # an anchor line this long (stripped) is seldom repeated
+_FIRST_STEP = 1 << 12
 _STEP = 1 << 16
 
 
@@ -238,19 +239,20 @@ def _is_utf16(data: bytes) -> bool:
 
 
 def _common_prefix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:
-    """Length of the common prefix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``: block comparisons
-    (memcmp), then a bisection inside the first block that differs."""
+    """Length of the common prefix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``: growing blocks
+    compared in C (``startswith`` at an offset copies one side only), then a bisection in the block
+    that differs."""
     limit = min(a_end - a_start, b_end - b_start)
-    at = 0
+    at, step = 0, _FIRST_STEP
     while at < limit:
-        stop = min(limit, at + _STEP)
-        if a[a_start + at : a_start + stop] == b[b_start + at : b_start + stop]:
-            at = stop
+        stop = min(limit, at + step)
+        if b.startswith(a[a_start + at : a_start + stop], b_start + at):
+            at, step = stop, min(step * 2, _STEP)
             continue
         low, high = at, stop
         while high - low > 32:
             middle = (low + high) // 2
-            if a[a_start + low : a_start + middle] == b[b_start + low : b_start + middle]:
+            if b.startswith(a[a_start + low : a_start + middle], b_start + low):
                 low = middle
             else:
                 high = middle
@@ -263,16 +265,16 @@ def _common_prefix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b
 def _common_suffix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:
     """Length of the common suffix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``."""
     limit = min(a_end - a_start, b_end - b_start)
-    at = 0
+    at, step = 0, _FIRST_STEP
     while at < limit:
-        stop = min(limit, at + _STEP)
-        if a[a_end - stop : a_end - at] == b[b_end - stop : b_end - at]:
-            at = stop
+        stop = min(limit, at + step)
+        if b.startswith(a[a_end - stop : a_end - at], b_end - stop):
+            at, step = stop, min(step * 2, _STEP)
             continue
         low, high = at, stop
         while high - low > 32:
             middle = (low + high) // 2
-            if a[a_end - middle : a_end - low] == b[b_end - middle : b_end - low]:
+            if b.startswith(a[a_end - middle : a_end - low], b_end - middle):
                 low = middle
             else:
                 high = middle

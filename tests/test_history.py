@@ -381,3 +381,26 @@ def test_full_blobs_is_a_separate_cache_answer(edits: Edits, tmp_path: Path, mon
     run_cli("history", str(edits.repo.path), "-q", "-f", "json", "--pure")
     result = run_cli("history", str(edits.repo.path), "-q", "-f", "json", "--pure", "--full-blobs")
     assert json.loads(result.stdout)["summary"]["skipped"]["cached"] == 0
+
+
+def test_changed_lines_on_awkward_files_match_whole_scans(tmp_path: Path) -> None:
+    """A 2 MB one-line minified file, CRLF line ends, invalid UTF-8 and a file that turns binary, each
+    modified over several commits with a secret arriving late: the same answers both ways, no traceback."""
+    repo = GitRepo(tmp_path / "awkward")
+    minified = "var a=" + ";".join(f"f{i}(x{i})" for i in range(200_000)) + ";\n"
+    crlf = "".join(f"line {i}\r\n" for i in range(500))
+    latin = b"".join(b"caf\xe9 %d\n" % i for i in range(500))
+    tokens = [github_token() for _ in range(4)]
+    repo.commit("start", {"app.min.js": minified, "win.txt": crlf, "latin.txt": latin, "data.txt": "plain\n" * 300})
+    repo.commit("edit", {"app.min.js": minified.replace("f100(x100)", "f100(y)"),
+                         "win.txt": crlf.replace("line 250\r\n", "line 250 edited\r\n"),
+                         "latin.txt": latin.replace(b"caf\xe9 250\n", b"caf\xe9 edited\n")})
+    repo.commit("secrets", {"app.min.js": minified.replace("f100(x100)", f'f100("{tokens[0]}")'),
+                            "win.txt": crlf.replace("line 300\r\n", f"token = {tokens[1]}\r\n"),
+                            "latin.txt": latin.replace(b"caf\xe9 300\n", f"caf\xe9 {tokens[2]}\n".encode("latin-1")),
+                            "data.txt": "plain\n" * 150 + f"key={tokens[3]}\n" + "\x00binary now\n"})
+    code, focused = history_json(str(repo.path), "-j", "1")
+    _, whole = history_json(str(repo.path), "-j", "1", "--full-blobs")
+    assert code == 1 and focused["findings"] == whole["findings"]
+    found = {f["secret"] for f in focused["findings"]}
+    assert set(tokens[:3]) <= found  # the fourth is in a file git would call binary: not scanned as text

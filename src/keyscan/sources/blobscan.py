@@ -99,7 +99,7 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     """Worker entry point: read each blob (and its predecessor) and scan it, whole or focused.
 
     Batches hold a file's versions one after the other (``_in_lineage_order``): a predecessor read
-    earlier in the batch is kept, not read again."""
+    earlier in the batch is kept (for the batch), not read again."""
     out = _BatchOutcome()
     in_batch = {item[3] for item in batch}
     wanted_later = {item[4] for item in batch if item[4] in in_batch}
@@ -113,7 +113,7 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     try:
         replies = _reader().objects(names)
         for index, path, provenance, oid, base, first in batch:
-            previous = (kept.pop(base, None) if base in in_batch else next(replies)) if base else None
+            previous = (kept.get(base) if base in in_batch else next(replies)) if base else None
             reply = next(replies)
             if oid in wanted_later:
                 kept[oid] = reply

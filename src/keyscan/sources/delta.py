@@ -5,19 +5,21 @@ Scanning each of them whole reads the same unchanged lines thousands of times.  
 that modifies a file is scanned as its *focus*: the lines it changed plus ``CONTEXT_LINES`` lines
 each side, every other line emptied but kept as a line break, so line numbers and columns stay
 those of the blob.  A secret the blob shares with its predecessor was found in the predecessor;
-``keyscan.sources.history`` rescans a blob whole whenever its predecessor had any finding, so each
-blob's findings (and every occurrence and status built from them) are the same as a whole scan's.
+``keyscan.sources.blobscan`` scans a blob whole again whenever its predecessor had any finding, so
+each blob's findings (and every occurrence and status built from them) are a whole scan's.
 
 Changed lines are found cheaply: the common prefix and suffix are cut off (byte comparisons in C),
-then, when the middle is large, a middle line counts as changed when the predecessor's middle has
-no identical line.  The approximation, stated: a secret whose pieces only came together because
-lines between them were deleted, or were reordered without changing, is not re-examined
-(``keyscan history --full-blobs`` scans every version whole).
+then the rest is split at a line both versions hold once (an anchor) and each side is cut again, as
+a patience diff does; without an anchor, a line counts as changed when the other version lacks it.
+The approximation, stated: a secret whose pieces only came together because lines between them
+were deleted or moved further apart than the context is not re-examined (``keyscan history
+--full-blobs`` scans every version whole).
 
-Rules that may reach further than the context (a requirement many lines away, a private key
-block, a file-wide keyword) are looked up first: when one of their keywords occurs anywhere in the
-blob and the rule applies to its path, the context grows to what the rule needs, or the blob is
-scanned whole.
+Rules that may reach further than the context (``Rule.line_span``: a requirement many lines away, a
+multi-line form) are looked up first: where one of their keywords lies within the lines such a rule
+needs (at most ``MAX_CONTEXT_LINES``) of a change, that change keeps those lines; a rule without a
+bounded reach (a private key block, a file-wide keyword) has the blob scanned whole when its keyword
+occurs anywhere in it.
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ _READ_CHUNK = 1 << 20
 MAX_CONSECUTIVE_FAILURES = 10
 
 # git keeps up to 96 MiB of unpacked delta bases by default; a whole-history read in walk order made
-# cat-file the largest process of a scan (~175 MiB).  48 MiB costs pytest's history ~0.8 s of git CPU.
+# cat-file the largest process of a scan (~175 MiB).  Each history worker now runs its own reader and
+# reads a file's versions together: 16 MiB each took pytest's history from 403 to 296 MiB PSS, no slower.
 DELTA_BASE_CACHE = "16m"
 
 

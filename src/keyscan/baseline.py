@@ -8,12 +8,9 @@ different key can say so instead of reporting every entry as new.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +18,7 @@ from typing import Any
 
 from keyscan.errors import ConfigError
 from keyscan.model import Finding
-from keyscan.output import current_umask
+from keyscan.output import atomic_text_file, current_umask
 from keyscan.settings import DEFAULT_FINGERPRINT_KEY
 from keyscan.suppression import repo_relative
 
@@ -155,22 +152,13 @@ def dump_baseline(baseline: Baseline) -> str:
 
 def write_baseline(path: Path, baseline: Baseline) -> None:
     """Write via a temporary file and rename, so an interrupted run never leaves half a baseline."""
-    directory = path.parent if str(path.parent) else Path(".")
     if path.exists() and not path.is_file():  # never replace a device such as /dev/null with a regular file
         raise ConfigError(f"{path}: not a regular file; cannot write the baseline there")
     try:
-        fd, temporary = tempfile.mkstemp(prefix=".keyscan-baseline-", suffix=".tmp", dir=directory)
+        with atomic_text_file(path, 0o644 & ~current_umask(), prefix=".keyscan-baseline-") as handle:
+            handle.write(dump_baseline(baseline))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the baseline ({exc.__class__.__name__})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(dump_baseline(baseline))
-        os.chmod(temporary, 0o644 & ~current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def in_scope(entry: Entry, scope: str) -> bool:

@@ -62,10 +62,19 @@ def report_stream(path: str | None, private: bool) -> Iterator[TextIO]:
         with open(path, "w", encoding="utf-8", errors=UNENCODABLE, newline="\n") as handle:
             yield handle
         return
+    with atomic_text_file(path, 0o600 if private else 0o644 & ~current_umask()) as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def atomic_text_file(path: str | os.PathLike[str], mode: int, prefix: str = ".keyscan-") -> Iterator[TextIO]:
+    """A UTF-8 text file written under a temporary name beside ``path`` (created with ``mode``) and
+    renamed over ``path`` when complete: an interrupted run leaves neither half a file nor the
+    temporary one."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".keyscan-", suffix=".tmp", dir=directory)
+    fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     try:
-        os.chmod(temporary, 0o600 if private else 0o644 & ~current_umask())
+        os.chmod(temporary, mode)
         with os.fdopen(fd, "w", encoding="utf-8", errors=UNENCODABLE, newline="\n") as handle:
             yield handle
         os.replace(temporary, path)

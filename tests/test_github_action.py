@@ -25,6 +25,7 @@ import jsonschema
 import pytest
 import yaml
 
+from keyscan.cache import FILE_NAME
 from keyscan.ci.events import EventError, plan_for
 from keyscan.ci.workflow import (
     annotation,
@@ -580,3 +581,19 @@ def test_action_yml_is_valid_for_github() -> None:
     completed = subprocess.run([tool, "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml")],
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_scan_cache_is_kept_only_where_the_workflow_points_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hosted runner is thrown away after the job: without KEYSCAN_CACHE_DIR the Action writes no
+    cache (it would cost time and never be read); with it (restored by actions/cache) the cache is used."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("start", {"README.md": "hi\n"})
+    monkeypatch.delenv("KEYSCAN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert run_action(tmp_path, repo.path, "schedule", payload("schedule")).code == 0
+    assert not [*tmp_path.glob(f"xdg/**/{FILE_NAME}"), *tmp_path.glob(f"home/**/{FILE_NAME}")]
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path / "kept"))
+    assert run_action(tmp_path, repo.path, "schedule", payload("schedule")).code == 0
+    assert (tmp_path / "kept" / FILE_NAME).is_file()

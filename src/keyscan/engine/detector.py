@@ -81,10 +81,9 @@ class Detector:
     def scan(self, chunk: Chunk) -> ChunkResult:
         result = ChunkResult()
         self._scan_text(chunk, chunk.text, result, depth=0)
-        for rule in self.path_rules:
-            if rule.path_pattern is not None and rule.path_pattern.search(chunk.path):
-                if not any(p.search(chunk.path) for p in rule.allow_paths):
-                    result.findings.append(self._path_finding(rule, chunk))
+        for rule in self.path_rules:  # each has a path pattern: applies_to is that it matches
+            if rule.applies_to(chunk.path):
+                result.findings.append(self._path_finding(rule, chunk))
         result.findings = [f for f in _resolve_overlaps(result.findings, self._generic) if self._wanted(f)]
         return result
 
@@ -95,13 +94,7 @@ class Detector:
         lines = _Lines(text)
         budget = self.settings.regex_timeout * max(1.0, len(text) / 4_000_000)
         path = chunk.path
-
-        def applies(rule: Rule) -> bool:
-            if rule.path_pattern is not None and not rule.path_pattern.search(path):
-                return False
-            return not any(p.search(path) for p in rule.allow_paths)
-
-        plan = self.index.plan(text, windows=self.windowed, applies=applies)
+        plan = self.index.plan(text, windows=self.windowed, applies=lambda rule: rule.applies_to(path))
         for rule, windows in plan.rules:
             try:
                 self._run_rule(rule, chunk, text, lines, result, budget, windows)

@@ -97,6 +97,13 @@ class Rule:
         required = pattern_line_breaks(self.requires.pattern.pattern)
         return None if required is None else span + self.requires.within_lines + required
 
+    def applies_to(self, path: str) -> bool:
+        """Whether the rule looks at a file at ``path``: its ``paths`` pattern (if any) matches and no
+        rule-local path allowlist entry does."""
+        if self.path_pattern is not None and not self.path_pattern.search(path):
+            return False
+        return not any(p.search(path) for p in self.allow_paths)
+
     @property
     def short_help(self) -> str:
         """First sentence of the help, for one-line hints."""

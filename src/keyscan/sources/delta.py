@@ -81,9 +81,7 @@ class DeltaPolicy:
             return []
         for keyword in self._present(data):
             for rule, need in self.wide[keyword]:
-                if rule.path_pattern is not None and not rule.path_pattern.search(path):
-                    continue
-                if any(p.search(path) for p in rule.allow_paths):
+                if not rule.applies_to(path):
                     continue
                 if need == 0:
                     return None

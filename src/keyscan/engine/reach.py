@@ -45,11 +45,8 @@ Reach = tuple[int, int]  # characters before a keyword hit, and after its end, t
 @functools.lru_cache(maxsize=4096)
 def pattern_reach(source: str) -> Reach | None:
     """(before, after) for ``source``; None if unbounded or unreadable."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(_unique_group_names(source))
-    except Exception:  # syntax only ``regex`` knows (\p{..}, branch reset, variable lookbehind, ...)
+    tree = _parse(source)
+    if tree is None:
         return None
     width = _Width()
     consumed = width.sequence(tree)
@@ -58,6 +55,16 @@ def pattern_reach(source: str) -> Reach | None:
     if max(before, after) > MAX_REACH:
         return None
     return before, after
+
+
+def _parse(source: str) -> Any:
+    """The parse tree of ``source`` by Python's ``re`` parser, or None when it cannot read it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _sre_parse.parse(_unique_group_names(source))
+    except Exception:  # syntax only ``regex`` knows (\p{..}, branch reset, variable lookbehind, ...)
+        return None
 
 
 def _unique_group_names(source: str) -> str:
@@ -134,11 +141,8 @@ def pattern_line_breaks(source: str) -> int | None:
 
     A run of whitespace counts as at most ``WHITESPACE_LINE_BREAKS``: ``key\\s*=\\s*value`` would
     otherwise reach without bound, when no real file puts its value many blank lines below its key."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(_unique_group_names(source))
-    except Exception:
+    tree = _parse(source)
+    if tree is None:
         return None
     count = _LineBreaks(bool(tree.state.flags & re.DOTALL)).sequence(tree)
     return None if count >= _UNBOUNDED else count

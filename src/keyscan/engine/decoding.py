@@ -36,7 +36,7 @@ def decoded_segments(text: str, windows: Sequence[tuple[int, int]] | None = None
         value = match.group(1)
         if len(value) % 4 or value.isalpha() or value.isdigit() or _preceded_by_data_uri(text, match.start(1)):
             continue
-        decoded = _decode(value)
+        decoded = decode_base64_text(value)
         if decoded is None:
             continue
         yield match.start(1), match.end(1), decoded
@@ -47,10 +47,6 @@ def decoded_segments(text: str, windows: Sequence[tuple[int, int]] | None = None
 
 def _preceded_by_data_uri(text: str, start: int) -> bool:
     return text[max(0, start - 8) : start].endswith("base64,")
-
-
-def _decode(value: str) -> str | None:
-    return decode_base64_text(value)
 
 
 def decode_base64_text(value: str, min_length: int = 8, printable: float = 0.95) -> str | None:

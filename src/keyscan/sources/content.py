@@ -7,9 +7,14 @@ import codecs
 BINARY_SNIFF = 8000
 
 
+def is_utf16(data: bytes) -> bool:
+    """UTF-16 text, as its byte order mark says."""
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
 def is_binary(data: bytes) -> bool:
     """NUL in the first 8000 bytes, as git decides; UTF-16 with a BOM is text."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if is_utf16(data):
         return False
     return b"\x00" in data[:BINARY_SNIFF]
 
@@ -18,6 +23,6 @@ def decode_text(data: bytes) -> str:
     """UTF-16 when a BOM says so; otherwise lenient UTF-8 (bad bytes become U+FFFD)."""
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", "replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if is_utf16(data):
         return data.decode("utf-16", "replace")
     return data.decode("utf-8", "replace")

@@ -31,7 +31,7 @@ from operator import not_
 
 from keyscan.engine.prefilter import presence_matcher
 from keyscan.rules.model import Rule
-from keyscan.sources.content import is_binary
+from keyscan.sources.content import is_binary, is_utf16
 
 Span = tuple[int, int]  # byte offsets [start, end) in the new blob; end excludes the line break
 
@@ -92,7 +92,7 @@ class DeltaPolicy:
 def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | None:
     """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole."""
     if len(new) < WHOLE_BELOW or is_binary(old) or is_binary(new) or path.endswith(".ipynb") \
-            or _is_utf16(new) or _is_utf16(old):
+            or is_utf16(new) or is_utf16(old):
         return None
     wider = policy.wider_contexts(new, path)
     if wider is None:
@@ -232,10 +232,6 @@ def blank_outside(data: bytes, spans: list[Span]) -> bytes:
         position = end
     parts.append(b"\n" * data.count(b"\n", position))
     return b"".join(parts)
-
-
-def _is_utf16(data: bytes) -> bool:
-    return data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def _common_prefix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:

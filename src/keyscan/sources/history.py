@@ -188,6 +188,21 @@ class Walk:
     blobs: dict[str, Sighting] = field(default_factory=dict)  # in order of first appearance
     touched: set[str] | None = None  # every path a commit changed, deletions included (ranges only)
 
+    def sight(self, commit: int, path: bytes, oid: str, base: str) -> None:
+        """One raw diff line of ``commit`` (an index into ``commits``): ``path`` was touched and, unless
+        ``oid`` is "", blob ``oid`` seen there, replacing ``base``.  Strings are interned: one string
+        per path for all its versions, and a blob's id and its successor's ``base`` are one string."""
+        name = intern(os.fsdecode(path))
+        if self.touched is not None:
+            self.touched.add(name)
+        if not oid:
+            return
+        sighting = self.blobs.get(oid)
+        if sighting is None:
+            self.blobs[intern(oid)] = Sighting(commit, name, intern(base))
+        else:
+            sighting.add(commit, name)
+
 
 def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = False) -> Walk:
     """One streamed ``git log --raw`` over ``revisions``: commit metadata and blob sightings."""
@@ -243,7 +258,6 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
 def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
     """Fields come in a fixed order, so a subject or path can never be taken for a header."""
     current = -1
-    blobs = walk.blobs
     for token in tokens:
         stripped = token.lstrip(b"\n")
         if not stripped:
@@ -255,18 +269,9 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
                                            subject=subject))
             current = len(walk.commits) - 1
         elif stripped.startswith(b":"):
-            path = intern(os.fsdecode(next(tokens, b"")))  # one string per path, not per version
-            if walk.touched is not None:
-                walk.touched.add(path)
-            blob = _result_blob(stripped)
-            if blob is None or current < 0:
-                continue
-            oid, base = blob
-            sighting = blobs.get(oid)
-            if sighting is None:  # interned: a blob's id and its successor's ``base`` are one string
-                blobs[intern(oid)] = Sighting(current, path, intern(base))
-            else:
-                sighting.add(current, path)
+            path = next(tokens, b"")
+            oid, base = _result_blob(stripped) or ("", "")
+            walk.sight(current, path, oid if current >= 0 else "", base)
         else:
             raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
 

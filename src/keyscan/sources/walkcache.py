@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator, Sequence
-from sys import intern
 
 from keyscan.cache import ScanCache
 from keyscan.errors import GitError
@@ -22,7 +21,6 @@ from keyscan.gitcmd import run_git
 from keyscan.sources.history import (
     _HEADER,
     _LOG_FORMAT,
-    Sighting,
     Walk,
     _parse_log,
     _result_blob,
@@ -139,21 +137,9 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
 
 def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
     """Add each commit's entries to ``walk`` exactly as ``_parse_log`` does with the same raw lines."""
-    blobs = walk.blobs
-    touched = walk.touched
     for current, (_commit, entries) in enumerate(zip(ids, diffs, strict=True)):
         fields = entries.split(b"\0")
         for at in range(0, len(fields) - 2, 3):
-            path = intern(os.fsdecode(fields[at + 2]))
-            if touched is not None:
-                touched.add(path)
-            oid = fields[at].decode("ascii")
-            if not oid:
-                continue
-            sighting = blobs.get(oid)
-            if sighting is None:  # interned as walk_history does
-                blobs[intern(oid)] = Sighting(current, path, intern(fields[at + 1].decode("ascii")))
-            else:
-                sighting.add(current, path)
+            walk.sight(current, fields[at + 2], fields[at].decode("ascii"), fields[at + 1].decode("ascii"))
 
 

@@ -57,8 +57,10 @@ def pattern_reach(source: str) -> Reach | None:
     return before, after
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(source: str) -> Any:
-    """The parse tree of ``source`` by Python's ``re`` parser, or None when it cannot read it."""
+    """The parse tree of ``source`` by Python's ``re`` parser, or None when it cannot read it.  Kept:
+    reach and line breaks both walk it, and parsing is the costly part (~0.1 s for the catalog)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

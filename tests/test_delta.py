@@ -16,7 +16,7 @@ from keyscan.sources.delta import DeltaPolicy, blank_outside, changed_spans, foc
 
 RULES = list(load_builtin_rules())
 DETECTOR = Detector(RULES)
-POLICY = DeltaPolicy.for_rules(RULES)
+POLICY = DeltaPolicy.for_rules(RULES, may_find=DETECTOR.may_find)  # as history scans build it
 _FILLER = [f"    value_{i} = compute(item_{i}, limit={i * 7})  # step {i}" for i in range(60)]
 TOP = "\n".join(_FILLER[:30]) + "\n"
 BOTTOM = "\n" + "\n".join(_FILLER[30:]) + "\n"
@@ -51,6 +51,7 @@ def test_a_secret_changed_inside_a_large_file_is_found_in_the_focus(rule_id: str
     focused = focus(POLICY, old_text.encode(), new_text.encode(), example.path)
     if focused is None:
         return  # scanned whole: nothing to compare
+    assert focused != delta.NOTHING, "the focus holds the secret: it must be scanned"
     assert _found(focused.decode("utf-8", "replace"), example.path) == whole
 
 
@@ -81,6 +82,30 @@ def test_widen_and_blank_keep_line_numbers() -> None:
     assert lines[15] == b"row 15"
 
 
+def test_grow_takes_whole_lines_as_a_loop_over_line_breaks_does() -> None:
+    def by_loop(data: bytes, start: int, end: int, lines: int) -> tuple[int, int]:
+        for _ in range(lines):
+            if start == 0:
+                break
+            start = data.rfind(b"\n", 0, start - 1) + 1
+        for _ in range(lines):
+            following = data.find(b"\n", end + 1)
+            if following < 0:
+                return start, len(data)
+            end = following
+        return start, min(end, len(data))
+
+    rng = random.Random(5)
+    for _ in range(500):
+        data = b"".join(b"x" * rng.randrange(0, 4) + b"\n" for _ in range(rng.randrange(0, 30)))
+        data += b"tail" * rng.randrange(2)
+        start = data.rfind(b"\n", 0, rng.randrange(len(data) + 1)) + 1  # a line start
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        lines = rng.choice((0, 1, 3, 13))
+        assert grow(data, (start, end), lines) == by_loop(data, start, end, lines), (data, start, end, lines)
+
+
 def test_a_wide_rule_keyword_widens_or_wholes_the_scan() -> None:
     assert POLICY.wider_contexts(b"nothing special here", "a.py") == []
     assert POLICY.wider_contexts(b"-----BEGIN RSA PRIVATE KEY-----", "a.pem") is None
@@ -102,6 +127,20 @@ def test_a_wider_context_is_kept_only_where_its_keyword_is_near() -> None:
     assert need > POLICY.context_lines + 5
     assert {20, 25 - need} <= set(kept)  # the wide context around line 25 reaches back past the keyword
     assert 140 not in kept and {147, 153} <= set(kept)  # line 150 keeps the base context only
+
+
+def test_a_change_with_nothing_a_rule_looks_for_needs_no_scan() -> None:
+    lines = [f"value_{i} = compute(item_{i})" for i in range(200)]
+    old = "\n".join(lines) + "\n"
+    lines[100] = "value_100 = compute(item_100) + 1"
+    assert focus(POLICY, old.encode(), ("\n".join(lines) + "\n").encode(), "calc.py") == delta.NOTHING
+    lines[101] = "api_token = compute(item_101)"  # a keyword near the change: scanned
+    focused = focus(POLICY, old.encode(), ("\n".join(lines) + "\n").encode(), "calc.py")
+    assert focused and b"api_token" in focused
+    # without a detector to ask, the focus is always scanned
+    ungated = DeltaPolicy.for_rules(RULES)
+    edited = old.replace("compute(item_100)", "compute(item_100) + 1")
+    assert focus(ungated, old.encode(), edited.encode(), "calc.py") not in (None, delta.NOTHING)
 
 
 def test_binary_utf16_and_notebooks_are_scanned_whole() -> None:

@@ -121,11 +121,14 @@ def run_git(repo: str, args: Sequence[str], *, check: bool = True, input_bytes: 
     return completed.stdout
 
 
+PIPE_BUFFER = 1 << 18  # many small replies per read system call (the default is 8 KiB)
+
+
 def popen_git(repo: str, args: Sequence[str]) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(
             git_command(repo, args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=safe_env(),
+            stderr=subprocess.PIPE, env=safe_env(), bufsize=PIPE_BUFFER,
         )
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror}") from None

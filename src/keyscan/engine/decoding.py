@@ -20,6 +20,7 @@ MAX_SEGMENTS = 500
 # The start of every candidate, for Hyperscan (``keyscan.engine.prefilter``): it reports where this
 # ends, so a candidate lies within [end - BEFORE, end + AFTER] and the pattern above need only run there.
 CANDIDATE_START = rb"[:=\x22\x27\x60]\s{0,3}[\x22\x27\x60]?[A-Za-z0-9+/]{20}"
+_CANDIDATE_BYTES = re.compile(CANDIDATE_START)
 BEFORE = 1 + 3 + 1 + 20
 AFTER = 4096 + 2 + 1
 
@@ -43,6 +44,11 @@ def decoded_segments(text: str, windows: Sequence[tuple[int, int]] | None = None
         count += 1
         if count >= MAX_SEGMENTS:
             return
+
+
+def has_candidate(data: bytes) -> bool:
+    """Whether ``data`` holds the start of a base64 candidate (what ``decoded_segments`` looks at)."""
+    return _CANDIDATE_BYTES.search(data) is not None
 
 
 def _preceded_by_data_uri(text: str, start: int) -> bool:

@@ -87,6 +87,13 @@ class Detector:
         result.findings = [f for f in _resolve_overlaps(result.findings, self._generic) if self._wanted(f)]
         return result
 
+    def may_find(self, data: bytes, path: str) -> bool:
+        """False only when scanning ``data`` (UTF-8 bytes) at ``path`` can find nothing: no file-name
+        rule applies and nothing any rule looks for occurs (``KeywordIndex.may_match``)."""
+        if any(rule.applies_to(path) for rule in self.path_rules):
+            return True
+        return self.index.may_match(data, lambda rule: rule.applies_to(path))
+
     def _wanted(self, finding: Finding) -> bool:
         return finding.confidence >= self._min_confidence and finding.severity >= self._min_severity
 

@@ -63,9 +63,13 @@ class KeywordIndex:
         self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
+        self._any_db = None
         self._shapes: list[Rule] = []
         if want_fast and _hyperscan is not None and self.rules:
             self._compile_hyperscan()
+        shapes = set(id(rule) for rule in self._shapes)
+        # rules that run on every text, whatever it holds (without Hyperscan: the shapes too)
+        self._everywhere = [rule for rule in self.always if id(rule) not in shapes]
 
     @property
     def uses_fast_matcher(self) -> bool:
@@ -86,6 +90,25 @@ class KeywordIndex:
             shapes = [r for r in shapes if _compiles(r.regex_source or "")]
             self._db = _database(expressions, flags, shapes)
         self._shapes = shapes
+        # the same expressions, each reporting once and the first stopping the scan: "can anything match?"
+        single = _hyperscan.HS_FLAG_SINGLEMATCH
+        self._any_db = _database(expressions, [f | single for f in flags], shapes, single)
+
+    def may_match(self, data: bytes, applies: Callable[[Rule], bool] | None = None) -> bool:
+        """False only when no rule can match ``data`` (UTF-8 or ASCII-compatible bytes): no keyword, no
+        shape, no base64 candidate, and no rule that runs everywhere (``applies`` filters those).
+
+        One Hyperscan pass that stops at the first hit; without Hyperscan, a trie pass for the keywords
+        and a search for base64 candidates.  A cheap "nothing here" before decoding and planning."""
+        if any(applies is None or applies(rule) for rule in self._everywhere):
+            return True
+        if self._any_db is not None:
+            try:
+                self._any_db.scan(data, match_event_handler=_stop)
+            except _hyperscan.ScanTerminated:  # type: ignore[union-attr]
+                return True
+            return False
+        return bool(self._trie.present(data.lower())) or decoding.has_candidate(data)
 
     def plan(self, data: str, windows: bool = True,
              applies: Callable[[Rule], bool] | None = None) -> Plan:
@@ -267,12 +290,16 @@ def _windows(text: str | bytes, positions: list[int], before: int, after: int) -
     return windows
 
 
-def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule]) -> Any:
+def _stop(ident: int, start: int, end: int, flags: int, context: object) -> bool:
+    return True  # a Hyperscan callback that ends the scan at the first match
+
+
+def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule], extra_flags: int = 0) -> Any:
     """Keywords, then shapes, then the base64 candidate start (ids in that order)."""
     assert _hyperscan is not None
     expressions = expressions + [(r.regex_source or "").encode("utf-8") for r in shapes]
     expressions.append(decoding.CANDIDATE_START)
-    flags = flags + [_hyperscan.HS_FLAG_PREFILTER] * len(shapes) + [0]
+    flags = flags + [_hyperscan.HS_FLAG_PREFILTER | extra_flags] * len(shapes) + [extra_flags]
     if not expressions:
         return None
     db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)

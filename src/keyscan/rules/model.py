@@ -102,7 +102,7 @@ class Rule:
         rule-local path allowlist entry does."""
         if self.path_pattern is not None and not self.path_pattern.search(path):
             return False
-        return not any(p.search(path) for p in self.allow_paths)
+        return not self.allow_paths or not any(p.search(path) for p in self.allow_paths)  # (hot: skip the generator)
 
     @property
     def short_help(self) -> str:

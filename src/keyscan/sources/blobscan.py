@@ -27,7 +27,7 @@ from keyscan.model import Chunk, Finding, Provenance, ScanSummary
 from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject
-from keyscan.sources.delta import DeltaPolicy, focus
+from keyscan.sources.delta import NOTHING, DeltaPolicy, focus
 from keyscan.workers import OrderedWindow, WorkerPool
 
 if TYPE_CHECKING:
@@ -146,6 +146,10 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
     focused = None
     if previous is not None and previous.data is not None and previous.type == "blob" and _POLICY is not None:
         focused = focus(_POLICY, previous.data, data, path)
+        if focused == NOTHING:  # nothing a rule looks for near the changes: clean when its predecessor is
+            if first:
+                summary.bytes_scanned += len(data)
+            return BlobOutcome(index, True, [], CACHE_LFS if lfs else 0)
     result = BatchResult(summary=summary if first else ScanSummary())
     covered, timeouts = result.summary.bytes_scanned, len(result.summary.rule_timeouts)
     is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result,

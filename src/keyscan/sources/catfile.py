@@ -186,25 +186,27 @@ class CatFile:
             pending.popleft()
             return GitObject(oid, kind, size)
         keep = self.max_size is None or size <= self.max_size
-        data = self._read_exact(proc.stdout, size + 1, keep)
-        if data is None:
+        data = self._read_exact(proc.stdout, size, keep)
+        if data is None or proc.stdout.read(1) != b"\n":  # each reply ends with a line break
             return self._died(pending)
         pending.popleft()
-        return GitObject(oid, kind, size, data[:-1] if keep else None)
+        return GitObject(oid, kind, size, data if keep else None)
 
     @staticmethod
     def _read_exact(stream: IO[bytes], count: int, keep: bool) -> bytes | None:
-        """``count`` bytes (or b"" when not kept), None on a short read."""
-        parts = []
+        """``count`` bytes (or b"\\n" when not kept: read in pieces and dropped), None on a short read.
+
+        A kept object is one ``read`` (the buffered reader loops in C), not pieces joined and copied."""
+        if keep:
+            data = stream.read(count)
+            return data if len(data) == count else None
         remaining = count
         while remaining:
             piece = stream.read(min(remaining, _READ_CHUNK))
             if not piece:
                 return None
             remaining -= len(piece)
-            if keep:
-                parts.append(piece)
-        return b"".join(parts) if keep else b"\n"
+        return b"\n"
 
     def _died(self, pending: deque[str]) -> GitObject:
         """The process ended mid-reply: blame the object being read, restart for the rest."""

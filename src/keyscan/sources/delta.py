@@ -24,10 +24,13 @@ occurs anywhere in it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress
 from operator import not_
+
+import regex
 
 from keyscan.engine.prefilter import presence_matcher
 from keyscan.rules.model import Rule
@@ -46,6 +49,7 @@ ANCHOR_TRIES = 8
 ANCHOR_LENGTH = 12  # an anchor line this long (stripped) is seldom repeated
 _FIRST_STEP = 1 << 12
 _STEP = 1 << 16
+_GRAIN = 256  # bytes compared at once as integers at the end of a bisection
 
 
 @dataclass
@@ -55,9 +59,12 @@ class DeltaPolicy:
     context_lines: int
     wide: dict[str, list[tuple[Rule, int]]]  # keyword -> (rule, lines it needs; 0: the whole file)
     use_fast: bool | None = None  # Hyperscan for the keyword lookup, as the detector does
+    # (bytes, path) -> False when a scan of those bytes can find nothing (``Detector.may_find``)
+    may_find: Callable[[bytes, str], bool] | None = None
 
     @classmethod
-    def for_rules(cls, rules: Sequence[Rule], use_fast: bool | None = None) -> DeltaPolicy:
+    def for_rules(cls, rules: Sequence[Rule], use_fast: bool | None = None,
+                  may_find: Callable[[bytes, str], bool] | None = None) -> DeltaPolicy:
         wide: dict[str, list[tuple[Rule, int]]] = {}
         for rule in rules:
             if rule.regex_source is None:
@@ -68,10 +75,14 @@ class DeltaPolicy:
             need = 0 if span is None else min(span, MAX_CONTEXT_LINES) + 1
             for keyword in rule.keywords:
                 wide.setdefault(keyword, []).append((rule, need))
-        return cls(CONTEXT_LINES, wide, use_fast)
+        return cls(CONTEXT_LINES, wide, use_fast, may_find)
 
     def __post_init__(self) -> None:
         self._present = presence_matcher(sorted(self.wide), self.use_fast)
+
+    def present(self, data: bytes) -> set[str]:
+        """The keywords of wide rules that occur in ``data`` (caselessly)."""
+        return self._present(data)
 
     def wider_contexts(self, data: bytes, path: str) -> list[tuple[int, tuple[bytes, ...]]] | None:
         """The wider contexts a change in ``data`` may need, widest first, each with the keywords that
@@ -89,8 +100,13 @@ class DeltaPolicy:
         return [(need, tuple(k.encode("utf-8") for k in sorted(wanted[need]))) for need in sorted(wanted, reverse=True)]
 
 
+NOTHING = b""  # the focus holds nothing any rule looks for: there is nothing to scan
+
+
 def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | None:
-    """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole."""
+    """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole, or
+    ``NOTHING``: no keyword, token shape or base64 candidate lies in that focus (``policy.may_find``),
+    so its scan would find nothing."""
     if len(new) < WHOLE_BELOW or is_binary(old) or is_binary(new) or path.endswith(".ipynb") \
             or is_utf16(new) or is_utf16(old):
         return None
@@ -98,17 +114,18 @@ def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | Non
     if wider is None:
         return None
     widest = wider[0][0] if wider else 0
-    keywords = tuple({keyword for _, words in wider for keyword in words})
+    keywords = {keyword.decode("utf-8") for _, words in wider for keyword in words}
     spans = []
     for span in changed_spans(old, new):
         if widest:  # the widest context, wherever a keyword that may need a wider one lies near
             region = grow(new, span, widest)
-            nearby = new[region[0] : region[1]].lower()
-            if any(keyword in nearby for keyword in keywords):
+            if not keywords.isdisjoint(policy.present(new[region[0] : region[1]])):
                 spans.append(region)
                 continue
         spans.append(grow(new, span, policy.context_lines))
     spans = merge(spans)
+    if policy.may_find is not None and not policy.may_find(b"\n\n".join(new[s:e] for s, e in spans), path):
+        return NOTHING  # (spans are joined as the blank line between them in the focus)
     if sum(end - start for start, end in spans) > WHOLE_ABOVE * len(new):
         return None
     return blank_outside(new, spans)
@@ -197,18 +214,17 @@ def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: 
 
 
 def grow(data: bytes, span: Span, lines: int) -> Span:
-    """``span`` grown by ``lines`` whole lines each side."""
-    start, end = span
-    for _ in range(lines):
-        if start == 0:
-            break
-        start = data.rfind(b"\n", 0, start - 1) + 1
-    for _ in range(lines):
-        following = data.find(b"\n", end + 1)
-        if following < 0:
-            return start, len(data)
-        end = following
-    return start, min(end, len(data))
+    """``span`` grown by ``lines`` whole lines each side (one C regex call each way)."""
+    before, after = _line_runs(lines)
+    return before.search(data, 0, span[0]).start(), after.match(data, span[1]).end()  # type: ignore[union-attr]
+
+
+@functools.lru_cache(maxsize=32)
+def _line_runs(lines: int) -> tuple[regex.Pattern[bytes], regex.Pattern[bytes]]:
+    """Patterns for up to ``lines`` lines before a position (searched backwards) and after it;
+    both always match (possibly empty)."""
+    return (regex.compile(rb"(?r)(?:[^\n]*\n){0,%d}[^\n]*" % lines),
+            regex.compile(rb"[^\n]*(?:\n[^\n]*){0,%d}" % lines))
 
 
 def merge(spans: list[Span]) -> list[Span]:
@@ -236,8 +252,9 @@ def blank_outside(data: bytes, spans: list[Span]) -> bytes:
 
 def _common_prefix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:
     """Length of the common prefix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``: growing blocks
-    compared in C (``startswith`` at an offset copies one side only), then a bisection in the block
-    that differs."""
+    compared in C (``startswith`` at an offset copies one side only), a bisection in the block that
+    differs, then the first differing byte of the last ``_GRAIN`` bytes from an XOR of the two as
+    integers (one C pass instead of a Python loop over bytes)."""
     limit = min(a_end - a_start, b_end - b_start)
     at, step = 0, _FIRST_STEP
     while at < limit:
@@ -246,20 +263,22 @@ def _common_prefix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b
             at, step = stop, min(step * 2, _STEP)
             continue
         low, high = at, stop
-        while high - low > 32:
+        while high - low > _GRAIN:
             middle = (low + high) // 2
             if b.startswith(a[a_start + low : a_start + middle], b_start + low):
                 low = middle
             else:
                 high = middle
-        while low < high and a[a_start + low] == b[b_start + low]:
-            low += 1
-        return low
+        width = high - low
+        differ = int.from_bytes(a[a_start + low : a_start + high], "big") ^ \
+            int.from_bytes(b[b_start + low : b_start + high], "big")
+        return low + width - (differ.bit_length() + 7) // 8  # the highest differing bit is the first byte
     return limit
 
 
 def _common_suffix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b_end: int) -> int:
-    """Length of the common suffix of ``a[a_start:a_end]`` and ``b[b_start:b_end]``."""
+    """Length of the common suffix of ``a[a_start:a_end]`` and ``b[b_start:b_end]`` (as
+    ``_common_prefix``, from the end)."""
     limit = min(a_end - a_start, b_end - b_start)
     at, step = 0, _FIRST_STEP
     while at < limit:
@@ -268,13 +287,13 @@ def _common_suffix(a: bytes, a_start: int, a_end: int, b: bytes, b_start: int, b
             at, step = stop, min(step * 2, _STEP)
             continue
         low, high = at, stop
-        while high - low > 32:
+        while high - low > _GRAIN:
             middle = (low + high) // 2
             if b.startswith(a[a_end - middle : a_end - low], b_end - middle):
                 low = middle
             else:
                 high = middle
-        while low < high and a[a_end - low - 1] == b[b_end - low - 1]:
-            low += 1
-        return low
+        differ = int.from_bytes(a[a_end - high : a_end - low], "big") ^ \
+            int.from_bytes(b[b_end - high : b_end - low], "big")
+        return low + ((differ & -differ).bit_length() - 1) // 8  # the lowest differing bit is the last byte
     return limit

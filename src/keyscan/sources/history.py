@@ -417,7 +417,7 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
                  if oid not in base.blobs]
     aggregator = Aggregator(walk, jobs_list, tree.blobs, request.prefix)
     policy = None if detector.settings.full_blobs else DeltaPolicy.for_rules(
-        detector.rules, use_fast=detector.index.uses_fast_matcher)
+        detector.rules, use_fast=detector.index.uses_fast_matcher, may_find=detector.may_find)
     summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
                              cache=cache, policy=policy, clean_outside=base.blobs))
     old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()

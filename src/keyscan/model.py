@@ -46,7 +46,7 @@ class Confidence(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per commit in a history walk: no __dict__
 class Provenance:
     """Where a chunk came from in git; empty for plain files."""
 

@@ -40,7 +40,7 @@ SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per blob of a history: no __dict__
 class BlobJob:
     oid: str
     path: str

@@ -281,20 +281,24 @@ def _result_blob(raw: bytes) -> tuple[str, str] | None:
     in the (first) parent ("" if none); None when the line leaves no blob (deletion, submodule, symlink).
 
     Plain lines read ``:old new oldid newid S``; combined (merge) lines have one more
-    mode and id per extra parent, and the result always comes last among each.
+    mode and id per extra parent, and the result always comes last among each.  (Hot: one call per
+    file a commit touches; fields stay bytes and only the two ids are decoded.)
     """
     colons = len(raw) - len(raw.lstrip(b":"))
-    fields = raw[colons:].decode("ascii", "replace").split(" ")
+    fields = raw[colons:].split(b" ")
     parents = colons
     if len(fields) < 2 * parents + 3:
         return None
     mode, oid = fields[parents], fields[2 * parents + 1]
-    if mode in (_GITLINK, _SYMLINK) or not mode.startswith("1") or set(oid) == {"0"}:
+    if mode in _NO_BLOB_MODES or not mode.startswith(b"1") or not oid.strip(b"0"):
         return None
-    base_mode, base = fields[0], fields[parents + 1]
-    if not base_mode.startswith("10") or set(base) == {"0"}:
-        base = ""
-    return oid, base
+    base = fields[parents + 1]
+    if not fields[0].startswith(b"10") or not base.strip(b"0"):
+        return oid.decode("ascii", "replace"), ""
+    return oid.decode("ascii", "replace"), base.decode("ascii", "replace")
+
+
+_NO_BLOB_MODES = (_GITLINK.encode(), _SYMLINK.encode())
 
 
 # -- merging findings per secret ------------------------------------------------------------

@@ -63,7 +63,8 @@ class KeywordIndex:
         self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
-        self._any_db = None
+        self._any_db: Any = None  # the same expressions, single-match: "can anything match?" (may_match)
+        self._keyword_flags: list[int] = []
         self._shapes: list[Rule] = []
         if want_fast and _hyperscan is not None and self.rules:
             self._compile_hyperscan()
@@ -90,19 +91,22 @@ class KeywordIndex:
             shapes = [r for r in shapes if _compiles(r.regex_source or "")]
             self._db = _database(expressions, flags, shapes)
         self._shapes = shapes
-        # the same expressions, each reporting once and the first stopping the scan: "can anything match?"
-        single = _hyperscan.HS_FLAG_SINGLEMATCH
-        self._any_db = _database(expressions, [f | single for f in flags], shapes, single)
+        self._keyword_flags = flags
 
     def may_match(self, data: bytes, applies: Callable[[Rule], bool] | None = None) -> bool:
         """False only when no rule can match ``data`` (UTF-8 or ASCII-compatible bytes): no keyword, no
         shape, no base64 candidate, and no rule that runs everywhere (``applies`` filters those).
 
-        One Hyperscan pass that stops at the first hit; without Hyperscan, a trie pass for the keywords
+        One single-match Hyperscan pass (it costs about what a full pass costs: the saving is in what
+        follows); without Hyperscan, a trie pass for the keywords
         and a search for base64 candidates.  A cheap "nothing here" before decoding and planning."""
         if any(applies is None or applies(rule) for rule in self._everywhere):
             return True
-        if self._any_db is not None:
+        if self._db is not None:
+            if self._any_db is None:  # compiled on first use (~30 ms): tree scans never ask
+                single = _hyperscan.HS_FLAG_SINGLEMATCH  # type: ignore[union-attr]
+                self._any_db = _database([_literal(k) for k in self.keywords],
+                                         [f | single for f in self._keyword_flags], self._shapes, single)
             try:
                 self._any_db.scan(data, match_event_handler=_stop)
             except _hyperscan.ScanTerminated:  # type: ignore[union-attr]
@@ -144,7 +148,7 @@ class KeywordIndex:
                 selected[rule.id] = rule
         ordered = sorted(selected.values(), key=lambda r: self._order[r.id])
         if applies is not None:
-            ordered = [rule for rule in ordered if applies(rule)]
+            ordered = [rule for rule in ordered if not rule.path_restricted or applies(rule)]
         if not windows:
             return Plan([(rule, None) for rule in ordered])
         text: str | bytes = encoded if is_ascii else data

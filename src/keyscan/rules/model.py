@@ -97,6 +97,11 @@ class Rule:
         required = pattern_line_breaks(self.requires.pattern.pattern)
         return None if required is None else span + self.requires.within_lines + required
 
+    @functools.cached_property
+    def path_restricted(self) -> bool:
+        """Whether ``applies_to`` can say no: the rule has a ``paths`` pattern or a path allowlist."""
+        return self.path_pattern is not None or bool(self.allow_paths)
+
     def applies_to(self, path: str) -> bool:
         """Whether the rule looks at a file at ``path``: its ``paths`` pattern (if any) matches and no
         rule-local path allowlist entry does."""

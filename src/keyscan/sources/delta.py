@@ -92,7 +92,7 @@ class DeltaPolicy:
             return []
         for keyword in self._present(data):
             for rule, need in self.wide[keyword]:
-                if not rule.applies_to(path):
+                if rule.path_restricted and not rule.applies_to(path):
                     continue
                 if need == 0:
                     return None

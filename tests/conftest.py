@@ -22,6 +22,15 @@ def _module_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 
 
 @pytest.fixture(autouse=True)
+def _history_focus_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process history scans focus on changes however few blobs they hold, so the scripted histories
+    exercise the focus (production scans small histories whole: see test_history's own test of that)."""
+    from keyscan.sources import history
+
+    monkeypatch.setattr(history, "FOCUS_FROM_BLOBS", 0)
+
+
+@pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No CI/pre-commit/colour/config leaking in from the environment running the tests; each test starts
     with an empty scan cache (the rule-file memo stays shared)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from keyscan.sources import catfile
+from keyscan.sources import catfile, history
 from keyscan.sources.history import walk_history
 from tests.clirun import run_cli
 from tests.gitrepo import ALICE, BOB, GitRepo
@@ -381,6 +381,21 @@ def test_full_blobs_is_a_separate_cache_answer(edits: Edits, tmp_path: Path, mon
     run_cli("history", str(edits.repo.path), "-q", "-f", "json", "--pure")
     result = run_cli("history", str(edits.repo.path), "-q", "-f", "json", "--pure", "--full-blobs")
     assert json.loads(result.stdout)["summary"]["skipped"]["cached"] == 0
+
+
+def test_a_small_history_is_scanned_whole_without_building_the_focus(edits: Edits,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``FOCUS_FROM_BLOBS`` blobs (a push's range, a pre-push check) nothing is focused: the rule
+    reach analysis is not even built, and the answers are those of a focused scan."""
+    _, focused = history_json(str(edits.repo.path), "-j", "1", "--no-cache")
+    monkeypatch.setattr(history, "FOCUS_FROM_BLOBS", 1000)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the focus policy was built for a small history")
+
+    monkeypatch.setattr(history.DeltaPolicy, "for_rules", refuse)
+    _, small = history_json(str(edits.repo.path), "-j", "1", "--no-cache")
+    assert small["findings"] == focused["findings"] and small["findings"]
 
 
 def test_changed_lines_on_awkward_files_match_whole_scans(tmp_path: Path) -> None:

@@ -64,11 +64,11 @@ class KeywordIndex:
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
         self._any_db: Any = None  # the same expressions, single-match: "can anything match?" (may_match)
-        self._keyword_flags: list[int] = []
+        self._keyword_expressions: tuple[list[bytes], list[int]] = ([], [])
         self._shapes: list[Rule] = []
         if want_fast and _hyperscan is not None and self.rules:
             self._compile_hyperscan()
-        shapes = set(id(rule) for rule in self._shapes)
+        shapes = {id(rule) for rule in self._shapes}
         # rules that run on every text, whatever it holds (without Hyperscan: the shapes too)
         self._everywhere = [rule for rule in self.always if id(rule) not in shapes]
 
@@ -91,22 +91,22 @@ class KeywordIndex:
             shapes = [r for r in shapes if _compiles(r.regex_source or "")]
             self._db = _database(expressions, flags, shapes)
         self._shapes = shapes
-        self._keyword_flags = flags
+        self._keyword_expressions = expressions, flags
 
     def may_match(self, data: bytes, applies: Callable[[Rule], bool] | None = None) -> bool:
         """False only when no rule can match ``data`` (UTF-8 or ASCII-compatible bytes): no keyword, no
         shape, no base64 candidate, and no rule that runs everywhere (``applies`` filters those).
 
-        One single-match Hyperscan pass (it costs about what a full pass costs: the saving is in what
-        follows); without Hyperscan, a trie pass for the keywords
-        and a search for base64 candidates.  A cheap "nothing here" before decoding and planning."""
+        One single-match Hyperscan pass (it costs about what a full pass costs: the saving is in the
+        decoding and planning it spares); without Hyperscan, a trie pass for the keywords and a search
+        for base64 candidates."""
         if any(applies is None or applies(rule) for rule in self._everywhere):
             return True
         if self._db is not None:
             if self._any_db is None:  # compiled on first use (~30 ms): tree scans never ask
                 single = _hyperscan.HS_FLAG_SINGLEMATCH  # type: ignore[union-attr]
-                self._any_db = _database([_literal(k) for k in self.keywords],
-                                         [f | single for f in self._keyword_flags], self._shapes, single)
+                expressions, flags = self._keyword_expressions
+                self._any_db = _database(expressions, [f | single for f in flags], self._shapes, single)
             try:
                 self._any_db.scan(data, match_event_handler=_stop)
             except _hyperscan.ScanTerminated:  # type: ignore[union-attr]

@@ -25,9 +25,9 @@ def _module_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 def _history_focus_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process history scans focus on changes however few blobs they hold, so the scripted histories
     exercise the focus (production scans small histories whole: see test_history's own test of that)."""
-    from keyscan.sources import history
+    from keyscan.sources import blobscan
 
-    monkeypatch.setattr(history, "FOCUS_FROM_BLOBS", 0)
+    monkeypatch.setattr(blobscan, "FOCUS_FROM_BLOBS", 0)
 
 
 @pytest.fixture(autouse=True)

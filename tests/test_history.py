@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from keyscan.sources import catfile, history
+from keyscan.sources import blobscan, catfile, history
 from keyscan.sources.history import walk_history
 from tests.clirun import run_cli
 from tests.gitrepo import ALICE, BOB, GitRepo
@@ -388,7 +388,7 @@ def test_a_small_history_is_scanned_whole_without_building_the_focus(edits: Edit
     """Under ``FOCUS_FROM_BLOBS`` blobs (a push's range, a pre-push check) nothing is focused: the rule
     reach analysis is not even built, and the answers are those of a focused scan."""
     _, focused = history_json(str(edits.repo.path), "-j", "1", "--no-cache")
-    monkeypatch.setattr(history, "FOCUS_FROM_BLOBS", 1000)
+    monkeypatch.setattr(blobscan, "FOCUS_FROM_BLOBS", 1000)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the focus policy was built for a small history")

@@ -16,6 +16,7 @@ feature for main's own changes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 from collections.abc import Iterator, Sequence
@@ -35,10 +36,6 @@ from keyscan.sources.delta import DeltaPolicy
 if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
-# Fewer blobs than this are all scanned whole (the same findings): the focus policy parses every rule
-# regex for its reach (~0.2 s), and focusing a change saves ~0.1-0.25 ms, so a push's range or a
-# pre-push check is quicker without it.
-FOCUS_FROM_BLOBS = 1000
 MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
 _GITLINK = "160000"
 _SYMLINK = "120000"
@@ -424,9 +421,9 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit], s.base) for oid, s in walk.blobs.items()
                  if oid not in base.blobs]
     aggregator = Aggregator(walk, jobs_list, tree.blobs, request.prefix)
-    whole = detector.settings.full_blobs or len(jobs_list) < FOCUS_FROM_BLOBS
-    policy = None if whole else DeltaPolicy.for_rules(
-        detector.rules, use_fast=detector.index.uses_fast_matcher, may_find=detector.may_find)
+    policy = None if detector.settings.full_blobs else functools.partial(  # made only for many blobs
+        DeltaPolicy.for_rules, detector.rules, use_fast=detector.index.uses_fast_matcher,
+        may_find=detector.may_find)
     summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
                              cache=cache, policy=policy, clean_outside=base.blobs))
     old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()

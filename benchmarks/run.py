@@ -11,7 +11,8 @@ Run by hand, never in the test suite:
     ... --tools keyscan,betterleaks                     # only some of the tools
 
 Tools run alternately (one round = each tool once), the same worker count (2) for every tool, JSON
-output to a file.  Reported per tool: median wall time, MB/s, peak RSS and peak PSS of the whole process
+output to a file.  Reported per tool: median wall time, median CPU time (user + system, the whole process
+tree), MB/s, peak RSS and peak PSS of the whole process
 tree (RSS sampled from /proc every 20 ms, PSS every 200 ms; PSS splits the pages forked workers share with their parent
 instead of counting them once per process), number of findings, and keyscan's ratio to each peer.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,6 +48,7 @@ class Tool:
 @dataclass
 class Result:
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the whole process tree
     rss: list[int] = field(default_factory=list)
     pss: list[int] = field(default_factory=list)
     findings: int = -1
@@ -142,7 +145,18 @@ def _tree_memory(pid: int, with_pss: bool = True) -> tuple[int, int]:
     return rss, pss
 
 
-def run_once(tool: Tool, target: str, out: str) -> tuple[float, int, int, str]:
+def _children_cpu() -> float:
+    """User + system seconds of every child (and their children) waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(tool: Tool, target: str, out: str) -> tuple[float, float, int, int, str]:
+    """Wall seconds, CPU seconds of the process tree, peak RSS, peak PSS, and why it failed ("" if not).
+
+    On a shared machine CPU time varies less with neighbours than wall time, and on two cores it is what
+    the wall time follows."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(tool.command(target, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = peak_pss = samples = 0
@@ -154,10 +168,11 @@ def run_once(tool: Tool, target: str, out: str) -> tuple[float, int, int, str]:
         samples += 1
         time.sleep(0.02)
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before  # poll() waited for the tool, which waited for its own children
     error = process.stderr.read().decode(errors="replace")[-300:] if process.stderr else ""
     # 0 clean, 1 findings (keyscan, Betterleaks, detect-secrets), 200 findings (Kingfisher)
     failed = "" if process.returncode in (0, 1, 200) else f"exit {process.returncode}: {error.strip()}"
-    return elapsed, peak, peak_pss, failed
+    return elapsed, cpu, peak, peak_pss, failed
 
 
 def measure(tools: list[Tool], target: str, runs: int) -> dict[str, Result]:
@@ -169,16 +184,18 @@ def measure(tools: list[Tool], target: str, runs: int) -> dict[str, Result]:
                 if result.failed:
                     continue
                 out = os.path.join(scratch, f"{tool.name}.json")
-                elapsed, peak, peak_pss, failed = run_once(tool, target, out)
+                elapsed, cpu, peak, peak_pss, failed = run_once(tool, target, out)
                 if failed:
                     result.failed = failed
                     continue
                 result.times.append(elapsed)
+                result.cpu.append(cpu)
                 result.rss.append(peak)
                 result.pss.append(peak_pss)
                 if round_number == 0:
                     result.findings = tool.count(out)
-                print(f"  round {round_number + 1}: {tool.name:<15} {elapsed:8.2f} s", file=sys.stderr)
+                print(f"  round {round_number + 1}: {tool.name:<15} {elapsed:8.2f} s  ({cpu:.2f} s CPU)",
+                      file=sys.stderr)
     return results
 
 
@@ -200,18 +217,18 @@ def corpus_bytes(target: str, history: bool) -> tuple[int, int]:
 
 def report(title: str, results: dict[str, Result], size: int, units: int, unit: str) -> None:
     print(f"\n## {title}: {size / 1e6:.1f} MB, {units} {unit}\n")
-    print(f"| tool | median wall s | MB/s | {unit}/s | peak RSS MiB | peak PSS MiB | findings | runs |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"| tool | median wall s | median CPU s | MB/s | {unit}/s | peak RSS MiB | peak PSS MiB | findings | runs |")
+    print("|---|---|---|---|---|---|---|---|---|")
     medians = {}
     for name, result in results.items():
         if result.failed:
-            print(f"| {name} | failed: {result.failed[:80]} | | | | | | |")
+            print(f"| {name} | failed: {result.failed[:80]} | | | | | | | |")
             continue
         median = statistics.median(result.times)
         medians[name] = median
-        print(f"| {name} | {median:.2f} | {size / 1e6 / median:.1f} | {units / median:.0f} | "
-              f"{max(result.rss) / 2**20:.0f} | {max(result.pss) / 2**20:.0f} | {result.findings} | "
-              f"{len(result.times)} |")
+        print(f"| {name} | {median:.2f} | {statistics.median(result.cpu):.2f} | {size / 1e6 / median:.1f} | "
+              f"{units / median:.0f} | {max(result.rss) / 2**20:.0f} | {max(result.pss) / 2**20:.0f} | "
+              f"{result.findings} | {len(result.times)} |")
     for own in ("keyscan", "keyscan-pure", "keyscan-full-blobs"):
         if own not in medians:
             continue

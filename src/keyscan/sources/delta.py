@@ -36,6 +36,11 @@ from keyscan.engine.prefilter import presence_matcher
 from keyscan.rules.model import Rule
 from keyscan.sources.content import is_binary, is_utf16
 
+try:  # the same steps compiled (src/keyscan/_fastdelta.c); absent when the install had no C compiler
+    from keyscan import _fastdelta
+except ImportError:  # pragma: no cover - depends on the install
+    _fastdelta = None  # type: ignore[assignment]
+
 Span = tuple[int, int]  # byte offsets [start, end) in the new blob; end excludes the line break
 
 CONTEXT_LINES = 3  # lines of context each side of a change; rules that reach further are "wide"
@@ -134,9 +139,17 @@ def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | Non
 def changed_spans(old: bytes, new: bytes) -> list[Span]:
     """Line-aligned spans of ``new`` that ``old`` does not have at the same place; a deletion leaves an
     empty span where it was, so the lines around it are looked at again."""
+    if _fastdelta is not None:
+        return _fastdelta.changed_spans(old, new, REFINE_ABOVE, MAX_DEPTH, ANCHOR_TRIES, ANCHOR_LENGTH,
+                                        SHORTEST_LINE)
+    return changed_spans_python(old, new)
+
+
+def changed_spans_python(old: bytes, new: bytes) -> list[Span]:
+    """``changed_spans`` in Python: the reference the compiled version is tested against."""
     spans: list[Span] = []
     _split(old, 0, len(old), new, 0, len(new), spans, 0)
-    return merge(spans)
+    return merge_python(spans)
 
 
 def _split(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int, out: list[Span],
@@ -214,7 +227,14 @@ def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: 
 
 
 def grow(data: bytes, span: Span, lines: int) -> Span:
-    """``span`` grown by ``lines`` whole lines each side (one C regex call each way)."""
+    """``span`` grown by ``lines`` whole lines each side."""
+    if _fastdelta is not None:
+        return _fastdelta.grow(data, span[0], span[1], lines)
+    return grow_python(data, span, lines)
+
+
+def grow_python(data: bytes, span: Span, lines: int) -> Span:
+    """``grow`` in Python (one C regex call each way)."""
     before, after = _line_runs(lines)
     return before.search(data, 0, span[0]).start(), after.match(data, span[1]).end()  # type: ignore[union-attr]
 
@@ -229,6 +249,13 @@ def _line_runs(lines: int) -> tuple[regex.Pattern[bytes], regex.Pattern[bytes]]:
 
 def merge(spans: list[Span]) -> list[Span]:
     """Sorted, with overlapping or adjacent spans joined."""
+    if _fastdelta is not None:
+        return _fastdelta.merge(spans)
+    return merge_python(spans)
+
+
+def merge_python(spans: list[Span]) -> list[Span]:
+    """``merge`` in Python."""
     out: list[Span] = []
     for start, end in sorted(spans):
         if out and start <= out[-1][1] + 1:
@@ -240,6 +267,13 @@ def merge(spans: list[Span]) -> list[Span]:
 
 def blank_outside(data: bytes, spans: list[Span]) -> bytes:
     """``data`` with every line outside ``spans`` emptied (its line break kept)."""
+    if _fastdelta is not None:
+        return _fastdelta.blank_outside(data, spans)
+    return blank_outside_python(data, spans)
+
+
+def blank_outside_python(data: bytes, spans: list[Span]) -> bytes:
+    """``blank_outside`` in Python."""
     parts: list[bytes] = []
     position = 0
     for start, end in spans:

@@ -459,13 +459,8 @@ PyDoc_STRVAR(blank_outside_doc,
 static Py_ssize_t count_newlines(const char *data, Py_ssize_t lo, Py_ssize_t hi)
 {
     Py_ssize_t count = 0;
-    while (lo < hi) {
-        const char *at = memchr(data + lo, '\n', (size_t)(hi - lo));
-        if (at == NULL)
-            break;
-        count++;
-        lo = (at - data) + 1;
-    }
+    for (Py_ssize_t i = lo; i < hi; i++)  /* a plain loop: the compiler vectorizes it */
+        count += data[i] == '\n';
     return count;
 }
 

@@ -30,6 +30,9 @@ class Requirement:
     within_lines: int
 
 
+PATH_ANSWERS = 8192  # remembered applies_to answers per rule; more start afresh
+
+
 @dataclass(frozen=True)
 class Rule:
     """One detection rule.  Compiled once; shared read-only by every worker."""
@@ -104,10 +107,26 @@ class Rule:
 
     def applies_to(self, path: str) -> bool:
         """Whether the rule looks at a file at ``path``: its ``paths`` pattern (if any) matches and no
-        rule-local path allowlist entry does."""
+        rule-local path allowlist entry does.  Answers are remembered per path (a history asks about
+        the same few thousand paths for every version of each file)."""
+        if not self.path_restricted:
+            return True
+        answers = self._path_answers
+        known = answers.get(path)
+        if known is None:
+            if len(answers) >= PATH_ANSWERS:
+                answers.clear()
+            known = answers[path] = self._path_allowed(path)
+        return known
+
+    @functools.cached_property
+    def _path_answers(self) -> dict[str, bool]:
+        return {}
+
+    def _path_allowed(self, path: str) -> bool:
         if self.path_pattern is not None and not self.path_pattern.search(path):
             return False
-        return not self.allow_paths or not any(p.search(path) for p in self.allow_paths)  # (hot: skip the generator)
+        return not any(p.search(path) for p in self.allow_paths)
 
     @property
     def short_help(self) -> str:

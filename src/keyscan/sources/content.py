@@ -16,7 +16,7 @@ def is_binary(data: bytes) -> bool:
     """NUL in the first 8000 bytes, as git decides; UTF-16 with a BOM is text."""
     if is_utf16(data):
         return False
-    return b"\x00" in data[:BINARY_SNIFF]
+    return data.find(b"\x00", 0, BINARY_SNIFF) >= 0  # (no copy of the first bytes)
 
 
 def decode_text(data: bytes) -> str:

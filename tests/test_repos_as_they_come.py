@@ -153,6 +153,23 @@ def test_huge_and_binary_blobs_are_skipped_and_counted(tmp_path: Path) -> None:
     assert (skipped["too_large"], skipped["binary"]) == (1, 1)
 
 
+def test_too_large_blob_still_meets_path_rules_and_its_successor_is_read_whole(tmp_path: Path) -> None:
+    """Sizes are checked by the workers now: a blob over the cap is never read, its file name still
+    meets the path-only rules, and the next version of that file (whose predecessor was not read) is
+    scanned whole, so a secret on a line it shares with the huge version is found."""
+    repo = GitRepo(tmp_path / "sizes")
+    kept = github_token()
+    repo.commit("huge versions", {"certs/client.p12": b"\x30\x82" + b"\x00" * 5000,
+                                  "conf/app.env": f"TOKEN={kept}\n" + "x = 1\n" * 1000})
+    repo.commit("smaller", {"conf/app.env": f"TOKEN={kept}\n" + "x = 2\n" * 10})
+    result = history(str(repo.path), "--max-file-size", "2KiB")
+    rules = {f["rule_id"] for f in report_of(result)["findings"]}
+    assert "private-key-pkcs12-file" in rules
+    assert set(found(result)) == {kept}
+    assert found(result)[kept]["commit"] == repo.git("rev-parse", "HEAD")
+    assert report_of(result)["summary"]["skipped"]["too_large"] == 2
+
+
 def _loose_object(repo: GitRepo, oid: str) -> Path:
     git_dir = Path(repo.git("rev-parse", "--absolute-git-dir"))
     return git_dir / "objects" / oid[:2] / oid[2:]

@@ -1,8 +1,9 @@
 """Scan many git blobs, each once, in a worker pool: a file's next version as what it changed.
 
-The parent checks sizes (``git cat-file --batch-check``) and hands out blob *ids* in bounded
-batches; each worker reads contents through its own long-lived ``git cat-file --batch``, so no
-blob crosses a pipe twice and memory stays flat however long the history.
+The parent hands out blob *ids* in bounded batches; each worker checks their sizes and reads the
+contents of those within the size cap through its own long-lived ``git cat-file`` processes
+(``--batch-check``, then ``--batch``), so no blob crosses a pipe twice, a huge blob is never
+inflated, and memory stays flat however long the history.
 
 With a ``DeltaPolicy``, a blob that replaced another (its predecessor, scanned in the same run or
 known clean) is read together with it and scanned as its focus (``keyscan.sources.delta``).
@@ -14,7 +15,7 @@ occurrences and status built from them do not change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,8 +34,7 @@ from keyscan.workers import OrderedWindow, WorkerPool
 if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
-BATCH_BYTES = 4 * 1024 * 1024  # blob bytes per batch (read by the worker, not shipped)
-BATCH_BLOBS = 256
+BATCH_BLOBS = 256  # blob ids per batch (the worker reads the contents, one at a time)
 LINEAGE_STRETCH = 1024  # blobs regrouped by file at a time (see _in_lineage_order)
 SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
 # Fewer blobs to read than this are all scanned whole (the same findings): making the focus policy
@@ -76,12 +76,13 @@ _DETECTOR: Detector | None = None
 _POLICY: DeltaPolicy | None = None
 _REPO = ""
 _READER: CatFile | None = None
+_CHECKER: CatFile | None = None
 
 
 def _init_worker(detector: Detector, repo: str = "", policy: DeltaPolicy | None = None) -> None:
-    global _DETECTOR, _POLICY, _REPO, _READER
+    global _DETECTOR, _POLICY, _REPO, _READER, _CHECKER
     _DETECTOR, _POLICY, _REPO = detector, policy, repo
-    _READER = None  # a forked worker starts its own cat-file, never uses its parent's
+    _READER = _CHECKER = None  # a forked worker starts its own cat-file, never uses its parent's
 
 
 def _reader() -> CatFile:
@@ -92,11 +93,34 @@ def _reader() -> CatFile:
     return _READER
 
 
+def _checker() -> CatFile:
+    global _CHECKER
+    if _CHECKER is None:
+        _CHECKER = CatFile(_REPO, contents=False)
+    return _CHECKER
+
+
 def _close_reader() -> None:
-    global _READER
-    reader, _READER = _READER, None
-    if reader is not None:
-        reader.close()
+    global _READER, _CHECKER
+    for reader in (_READER, _CHECKER):
+        if reader is not None:
+            reader.close()
+    _READER = _CHECKER = None
+
+
+def _objects(names: list[str]) -> Iterator[GitObject]:
+    """The replies for ``names`` in order: contents for blobs within the size cap; for the others,
+    ``--batch-check``'s answer (no data), so a huge blob is never inflated or piped."""
+    assert _DETECTOR is not None
+    max_size = _DETECTOR.settings.max_file_size
+    checked = list(_checker().objects(names))
+    wanted = [reply.oid for reply in checked if reply.ok and reply.type == "blob" and reply.size <= max_size]
+    contents = _reader().objects(wanted) if wanted else iter(())
+    for reply in checked:
+        if reply.ok and reply.type == "blob" and reply.size <= max_size:
+            yield next(contents)
+        else:
+            yield reply
 
 
 def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
@@ -115,7 +139,7 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
         names.append(item[3])
     dirty: set[str] = set()  # blobs of this batch with a finding: the versions after them are read whole
     try:
-        replies = _reader().objects(names)
+        replies = _objects(names)
         for index, path, provenance, oid, base, first in batch:
             previous = (kept.get(base) if base in in_batch else next(replies)) if base else None
             reply = next(replies)
@@ -138,9 +162,12 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
     assert _DETECTOR is not None
     summary = out.summary
     data = _usable(reply, path, provenance, summary if first else ScanSummary())
-    if data is None:
+    if data is None:  # unknown content: what follows it is scanned whole
         out.units += first
-        return BlobOutcome(index, False, [], None)  # unknown content: what follows it is scanned whole
+        found: list[Finding] = []
+        if reply.ok and reply.type == "blob" and first:  # too large: path-only rules (a key file's name) still apply
+            found = _DETECTOR.scan(Chunk(text="", path=path, provenance=provenance, blob_id=reply.oid)).findings
+        return BlobOutcome(index, False, found, None)
     lfs = data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024
     if first:
         summary.blobs_scanned += 1
@@ -170,6 +197,9 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
 def _usable(reply: GitObject, path: str, provenance: Provenance | None, summary: ScanSummary) -> bytes | None:
     if not reply.ok:
         unreadable(reply, path, provenance, summary)
+        return None
+    if reply.type != "blob":
+        summary.skipped_other += 1
         return None
     if reply.data is None:
         summary.skipped_too_large += 1
@@ -285,14 +315,13 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
     clean (a range's base, whose secrets the range does not report)."""
     summary = ScanSummary()
     todo, lfs = cached_blobs(cache, jobs_list, summary) if cache is not None else (range(len(jobs_list)), 0)
-    sizes = _within_size(detector, repo, jobs_list, on_findings, summary, todo) if todo else {}
-    if not sizes:
+    if not todo:
         _note_lfs(summary, lfs)
         return summary
-    delta = policy() if policy is not None and len(sizes) >= FOCUS_FROM_BLOBS else None
-    predecessor = _predecessors(jobs_list, sizes, set(todo), clean_outside) if delta is not None else {}
-    jobs = 1 if len(sizes) < SERIAL_BELOW else max(1, jobs)
-    bar = progress_bar(len(sizes), "blob", progress)
+    delta = policy() if policy is not None and len(todo) >= FOCUS_FROM_BLOBS else None
+    predecessor = _predecessors(jobs_list, todo, clean_outside) if delta is not None else {}
+    jobs = 1 if len(todo) < SERIAL_BELOW else max(1, jobs)
+    bar = progress_bar(len(todo), "blob", progress)
     verdicts = _Verdicts(predecessor, on_findings)
     scanned_bytes = 0
 
@@ -313,13 +342,12 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
     try:
         # The pool forks before any cat-file starts, so no worker holds another's pipes.
         with _Workers(jobs, absorb) as workers:
-            _submit(workers, jobs_list, _in_lineage_order(sizes, predecessor), sizes, predecessor, first=True)
+            _submit(workers, jobs_list, _in_lineage_order(todo, predecessor), predecessor, first=True)
             workers.drain()
             while verdicts.again:  # blobs whose predecessor had findings, and the versions after them
                 again, verdicts.again = verdicts.again, {}
                 focused = {index: predecessor[index] for index, whole in again.items() if not whole}
-                order = _in_lineage_order({index: sizes[index] for index in sorted(again)}, focused)
-                _submit(workers, jobs_list, order, sizes, focused, first=False)
+                _submit(workers, jobs_list, _in_lineage_order(sorted(again), focused), focused, first=False)
                 workers.drain()
     finally:
         bar.close()
@@ -330,43 +358,43 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
     return summary
 
 
-def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int], sizes: dict[int, int],
-            predecessor: dict[int, int], *, first: bool) -> None:
+def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int], predecessor: dict[int, int],
+            *, first: bool) -> None:
     batch: list[_Item] = []
-    size = 0
     for index in indexes:
         job = jobs_list[index]
         batch.append((index, job.path, job.provenance, job.oid, job.base if index in predecessor else "", first))
-        size += sizes[index]
-        if size >= BATCH_BYTES or len(batch) >= BATCH_BLOBS:
+        if len(batch) >= BATCH_BLOBS:
             workers.submit(batch)
-            batch, size = [], 0
+            batch = []
     if batch:
         workers.submit(batch)
 
 
-def _in_lineage_order(sizes: dict[int, int], predecessor: dict[int, int]) -> list[int]:
+def _in_lineage_order(indexes: Sequence[int], predecessor: dict[int, int]) -> list[int]:
     """Blob indexes in history order by stretches of ``LINEAGE_STRETCH``; inside a stretch, each file's
     versions together, each after the version it replaced (verdicts still settle predecessors first).
 
     Whole-history grouping read packs written by ``git fast-import`` (deltas in stream order, not by
     path) four times slower; stretches keep git's reads near history order."""
     lineage: dict[int, int] = {}
-    for index in sizes:  # ascending: a predecessor's lineage is known before its successor's
+    for index in indexes:  # ascending: a predecessor's lineage is known before its successor's
         before = predecessor.get(index, -1)
         lineage[index] = lineage.get(before, before) if before >= 0 else index
-    order = list(sizes)
+    order = list(indexes)
     return [index for start in range(0, len(order), LINEAGE_STRETCH)
             for index in sorted(order[start : start + LINEAGE_STRETCH], key=lambda i: (lineage[i], i))]
 
 
-def _predecessors(jobs_list: Sequence[BlobJob], sizes: dict[int, int], todo: set[int],
+def _predecessors(jobs_list: Sequence[BlobJob], todo: Sequence[int],
                   clean_outside: Collection[str]) -> dict[int, int]:
     """For each blob to read that replaced another: the index of that predecessor when it is read
-    earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so)."""
+    earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so).
+    (A predecessor too large to read turns out unknown, so the blob after it is read again whole.)"""
     position = {job.oid: i for i, job in enumerate(jobs_list)}
+    reading = set(todo)
     out: dict[int, int] = {}
-    for index in sizes:
+    for index in todo:
         base = jobs_list[index].base
         if not base:
             continue
@@ -374,9 +402,9 @@ def _predecessors(jobs_list: Sequence[BlobJob], sizes: dict[int, int], todo: set
         if before is None:
             if base in clean_outside:
                 out[index] = -1
-        elif before in sizes and before < index:
+        elif before in reading and before < index:
             out[index] = before
-        elif before not in todo:  # the cache knows it as clean
+        elif before not in reading:  # the cache knows it as clean
             out[index] = -1
     return out
 
@@ -385,29 +413,3 @@ def _note_lfs(summary: ScanSummary, lfs: int) -> None:
     if lfs:
         summary.notes.append(f"{lfs} Git LFS pointer file(s) scanned as the small text they are; "
                              "the large files they point to are not in git and were not scanned")
-
-
-def _within_size(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
-                 on_findings: Callable[[int, list[Finding]], None], summary: ScanSummary,
-                 todo: Sequence[int]) -> dict[int, int]:
-    """Sizes (by index, among ``todo``) of the blobs to read; the others are counted (too large,
-    unreadable)."""
-    wanted: dict[int, int] = {}
-    max_size = detector.settings.max_file_size
-    with CatFile(repo, contents=False) as check:
-        for index, reply in zip(todo, check.objects(jobs_list[i].oid for i in todo), strict=True):
-            job = jobs_list[index]
-            if not reply.ok:
-                unreadable(reply, job.path, job.provenance, summary)
-            elif reply.type != "blob":
-                summary.skipped_other += 1
-            elif reply.size > max_size:
-                summary.skipped_too_large += 1
-                # path-only rules (e.g. a key file's name) still apply to a file too big to read
-                found = detector.scan(Chunk(text="", path=job.path, provenance=job.provenance,
-                                            blob_id=job.oid)).findings
-                if found:
-                    on_findings(index, found)
-            else:
-                wanted[index] = reply.size
-    return wanted

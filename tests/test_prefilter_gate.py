@@ -57,3 +57,14 @@ def test_a_no_means_the_scan_finds_nothing(parts: list[str], cut: int) -> None:
     for detector in [*DETECTORS.values(), KEYWORDED]:
         if not detector.may_find(text.encode(), "notes.txt"):
             assert detector.scan(Chunk(text=text, path="notes.txt")).findings == []
+
+
+@pytest.mark.parametrize("detector", [*(DETECTORS[True] for _ in MODES[1:]), KEYWORDED])
+def test_a_keyword_only_rules_for_other_files_use_is_no_reason(detector: Detector) -> None:
+    """``pass`` is a keyword of the XML rule only, which looks at XML-like files: in Python code (where
+    ``pass`` is everywhere) it says nothing; in an XML file it does, and the scan finds the secret."""
+    code = b"def handler(event):\n    pass\n"
+    assert not detector.may_find(code, "app/handler.py")
+    xml = '<config>\n  <password>Zq8vN3xR7tLw2mPk</password>\n</config>\n'
+    assert detector.may_find(xml.encode(), "conf/app.xml")
+    assert detector.scan(Chunk(text=xml, path="conf/app.xml")).findings

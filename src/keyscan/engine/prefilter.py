@@ -59,6 +59,10 @@ class KeywordIndex:
             for keyword in rule.keywords:
                 self._rules_by_keyword[keyword].append(rule)
         self._order = {rule.id: i for i, rule in enumerate(rules)}
+        # keywords only path-restricted rules use ("pass" of the XML rule): in a file none of those
+        # rules looks at, such a keyword is no reason to scan (``may_match``)
+        self._restricted_keywords = {k: found for k, found in self._rules_by_keyword.items()
+                                     if all(rule.path_restricted for rule in found)}
         self._keyword_bytes = {k: k.encode("utf-8") for k in self.keywords}
         self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
@@ -102,17 +106,28 @@ class KeywordIndex:
         for base64 candidates."""
         if any(applies is None or applies(rule) for rule in self._everywhere):
             return True
+        restricted = self._restricted_keywords
+
+        def counts(keyword: str) -> bool:  # a keyword whose rules all skip this path leads nowhere
+            rules = restricted.get(keyword)
+            return rules is None or applies is None or any(applies(rule) for rule in rules)
+
         if self._db is not None:
             if self._any_db is None:  # compiled on first use (~30 ms): tree scans never ask
                 single = _hyperscan.HS_FLAG_SINGLEMATCH  # type: ignore[union-attr]
                 expressions, flags = self._keyword_expressions
                 self._any_db = _database(expressions, [f | single for f in flags], self._shapes, single)
+            keywords, count = self.keywords, len(self.keywords)
+
+            def on_match(ident: int, start: int, end: int, flags: int, context: object) -> bool:
+                return ident >= count or counts(keywords[ident])  # True ends the scan: "maybe"
+
             try:
-                self._any_db.scan(data, match_event_handler=_stop)
+                self._any_db.scan(data, match_event_handler=on_match)
             except _hyperscan.ScanTerminated:  # type: ignore[union-attr]
                 return True
             return False
-        return bool(self._trie.present(data.lower())) or decoding.has_candidate(data)
+        return any(map(counts, self._trie.present(data.lower()))) or decoding.has_candidate(data)
 
     def plan(self, data: str, windows: bool = True,
              applies: Callable[[Rule], bool] | None = None) -> Plan:
@@ -293,9 +308,6 @@ def _windows(text: str | bytes, positions: list[int], before: int, after: int) -
             windows.append((start, end))
     return windows
 
-
-def _stop(ident: int, start: int, end: int, flags: int, context: object) -> bool:
-    return True  # a Hyperscan callback that ends the scan at the first match
 
 
 def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule], extra_flags: int = 0) -> Any:

@@ -15,6 +15,7 @@ occurrences and status built from them do not change.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -127,10 +128,10 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     """Worker entry point: read each blob (and its predecessor) and scan it, whole or focused.
 
     Batches hold a file's versions one after the other (``_in_lineage_order``): a predecessor read
-    earlier in the batch is kept (for the batch), not read again."""
+    earlier in the batch is kept until its last successor in the batch is scanned, not read again."""
     out = _BatchOutcome()
     in_batch = {item[3] for item in batch}
-    wanted_later = {item[4] for item in batch if item[4] in in_batch}
+    wanted_later = Counter(item[4] for item in batch if item[4] in in_batch)  # successors in the batch
     kept: dict[str, GitObject] = {}
     names: list[str] = []
     for item in batch:
@@ -141,7 +142,7 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     try:
         replies = _objects(names)
         for index, path, provenance, oid, base, first in batch:
-            previous = (kept.get(base) if base in in_batch else next(replies)) if base else None
+            previous = (_take(kept, wanted_later, base) if base in in_batch else next(replies)) if base else None
             reply = next(replies)
             if oid in wanted_later:
                 kept[oid] = reply
@@ -155,6 +156,12 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
         _close_reader()  # replies may be left unread: the next batch needs a fresh process
         raise
     return out
+
+
+def _take(kept: dict[str, GitObject], uses: Counter[str], oid: str) -> GitObject | None:
+    """A kept predecessor for one of its successors; dropped after the last (bounded memory)."""
+    uses[oid] -= 1
+    return kept.pop(oid, None) if uses[oid] <= 0 else kept.get(oid)
 
 
 def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, index: int, path: str,

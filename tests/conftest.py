@@ -24,10 +24,15 @@ def _module_scan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 @pytest.fixture(autouse=True)
 def _history_focus_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process history scans focus on changes however few blobs they hold, so the scripted histories
-    exercise the focus (production scans small histories whole: see test_history's own test of that)."""
-    from keyscan.sources import blobscan
+    exercise the focus (production scans small histories whole: see test_history's own test of that)..."""
+    from keyscan.sources import blobscan, history
 
     monkeypatch.setattr(blobscan, "FOCUS_FROM_BLOBS", 0)
+    # ... and start the scan while the walk goes on (blobs handed over after every commit), so the
+    # streaming path is the one the scripted histories check (production: from 1,000 blobs to read;
+    # test_history's streaming tests also cut the stretches small)
+    monkeypatch.setattr(blobscan, "STREAM_FROM", 1)
+    monkeypatch.setattr(history, "FEED_EVERY", 1)
 
 
 @pytest.fixture(autouse=True)

@@ -158,6 +158,37 @@ def test_parallel_workers_give_the_same_report(story: Story, story_report, monke
     assert report["findings"] == story_report[1]["findings"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_scanning_while_the_walk_goes_on_gives_the_report_of_a_scan_after_it(
+        story: Story, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """The workers start on the first blobs while git still lists the history (``BlobScan``): findings,
+    introducing commits, status, occurrences and counts are those of a scan started after the walk,
+    with stretches so small that predecessors and carried secrets cross from stretch to stretch."""
+    monkeypatch.setattr(blobscan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(blobscan, "BATCH_BLOBS", 2)
+    monkeypatch.setattr(blobscan, "STREAM_FROM", 10**9)  # not before the walk is complete
+    code, after_walk = history_json(str(story.repo.path), "-j", jobs, "--no-cache")
+    started: list[tuple[int, int]] = []  # (blobs known, commits walked) when the workers started
+    real_start = blobscan.BlobScan._start
+
+    def spy(self: blobscan.BlobScan, *, complete: bool) -> None:
+        started.append((self.seen, int(complete)))
+        real_start(self, complete=complete)
+
+    monkeypatch.setattr(blobscan.BlobScan, "_start", spy)
+    monkeypatch.setattr(blobscan, "STREAM_FROM", 1)
+    monkeypatch.setattr(blobscan, "LINEAGE_STRETCH", 3)
+    monkeypatch.setattr(history, "FEED_EVERY", 1)
+    streamed_code, streamed = history_json(str(story.repo.path), "-j", jobs, "--no-cache")
+    assert streamed_code == code == 1
+    assert streamed["findings"] == after_walk["findings"]
+    ignore = {"duration_seconds"}
+    assert {k: v for k, v in streamed["summary"].items() if k not in ignore} == \
+        {k: v for k, v in after_walk["summary"].items() if k not in ignore}
+    assert len(started) == 1 and started[0][1] == 0  # started while the walk was going on...
+    assert started[0][0] < streamed["summary"]["blobs_scanned"]  # ...with only some of the blobs known
+
+
 def test_branch_limits_the_walk_and_status_follows_that_branch(story: Story) -> None:
     code, report = history_json(str(story.repo.path), "--branch", "feature")
     assert code == 1

@@ -30,7 +30,7 @@ def progress_enabled(quiet: bool) -> bool:
     return sys.stderr.isatty()
 
 
-def progress_bar(total: int, unit: str, enabled: bool) -> tqdm:
+def progress_bar(total: int | None, unit: str, enabled: bool) -> tqdm:
     return tqdm(total=total, unit=unit, disable=not enabled, file=sys.stderr, leave=False,
                 dynamic_ncols=True, smoothing=0.1)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keyscan import interrupts
 from keyscan.cache import BINARY as CACHE_BINARY
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
 BATCH_BLOBS = 256  # blob ids per batch (the worker reads the contents, one at a time)
-LINEAGE_STRETCH = 1024  # blobs regrouped by file at a time (see _in_lineage_order)
+LINEAGE_STRETCH = 1024  # blobs regrouped by file at a time (see _in_lineage_order), handed out together
+STREAM_FROM = 1000  # blobs to read before the walk ends that start the workers (see BlobScan)
 SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
 # Fewer blobs to read than this are all scanned whole (the same findings): making the focus policy
 # parses every rule regex for its reach (~0.2 s) and focusing saves ~0.1-0.25 ms a version, so a
@@ -75,14 +76,16 @@ _Item = tuple[int, str, "Provenance | None", str, str, bool]
 
 _DETECTOR: Detector | None = None
 _POLICY: DeltaPolicy | None = None
+_MAKE_POLICY: Callable[[], DeltaPolicy] | None = None
 _REPO = ""
 _READER: CatFile | None = None
 _CHECKER: CatFile | None = None
 
 
-def _init_worker(detector: Detector, repo: str = "", policy: DeltaPolicy | None = None) -> None:
-    global _DETECTOR, _POLICY, _REPO, _READER, _CHECKER
-    _DETECTOR, _POLICY, _REPO = detector, policy, repo
+def _init_worker(detector: Detector, repo: str = "", policy: Callable[[], DeltaPolicy] | None = None) -> None:
+    """``policy`` makes the focus policy, at the first batch that needs it (in each worker)."""
+    global _DETECTOR, _POLICY, _MAKE_POLICY, _REPO, _READER, _CHECKER
+    _DETECTOR, _POLICY, _MAKE_POLICY, _REPO = detector, None, policy, repo
     _READER = _CHECKER = None  # a forked worker starts its own cat-file, never uses its parent's
 
 
@@ -129,6 +132,9 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
 
     Batches hold a file's versions one after the other (``_in_lineage_order``): a predecessor read
     earlier in the batch is kept until its last successor in the batch is scanned, not read again."""
+    global _POLICY, _MAKE_POLICY
+    if _MAKE_POLICY is not None:
+        _POLICY, _MAKE_POLICY = _MAKE_POLICY(), None
     out = _BatchOutcome()
     in_batch = {item[3] for item in batch}
     wanted_later = Counter(item[4] for item in batch if item[4] in in_batch)  # successors in the batch
@@ -289,7 +295,7 @@ class _Workers:
 
     def __enter__(self) -> _Workers:
         if self.jobs > 1:
-            self._pool = WorkerPool(self.jobs, _init_worker, (_DETECTOR, _REPO, _POLICY)).__enter__()
+            self._pool = WorkerPool(self.jobs, _init_worker, (_DETECTOR, _REPO, _MAKE_POLICY)).__enter__()
             self._window = self._pool.ordered()
         return self
 
@@ -313,56 +319,155 @@ def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
                on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
                clean_outside: Collection[str] = ()) -> ScanSummary:
+    """Scan each blob of ``jobs_list`` once (see ``BlobScan``, which this runs over the whole list)."""
+    with BlobScan(detector, repo, jobs_list, on_findings, jobs=jobs, progress=progress, cache=cache,
+                  policy=policy, clean_outside=clean_outside) as scan:
+        scan.extend(len(jobs_list))
+        return scan.finish()
+
+
+class BlobScan:
     """Scan each blob once; ``on_findings(index, findings)`` receives a blob's findings by its index.
 
+    Fed as a history walk goes: ``extend(n)`` says ``jobs_list[:n]`` is known (the list may grow
+    between calls), ``finish()`` that it is complete.  Once ``STREAM_FROM`` blobs are to be read the
+    workers start and get each stretch of ``LINEAGE_STRETCH`` blobs while the walk is still running,
+    so the cores are not idle while git lists the history; a history with fewer blobs than that is
+    scanned when the walk is done, exactly as before.
+
     With a ``cache``, blobs it knows as clean are not read (counted as ``skipped_cached``), and the
-    blobs found clean are recorded.  With a ``policy`` (made when there are at least
+    blobs found clean are recorded.  With a ``policy`` (made, by each worker, when there are at least
     ``FOCUS_FROM_BLOBS`` blobs to read), blobs are scanned as their changes where that gives the same
     answer (module docstring); ``clean_outside`` names predecessors outside ``jobs_list`` to treat as
     clean (a range's base, whose secrets the range does not report)."""
-    summary = ScanSummary()
-    todo, lfs = cached_blobs(cache, jobs_list, summary) if cache is not None else (range(len(jobs_list)), 0)
-    if not todo:
-        _note_lfs(summary, lfs)
-        return summary
-    delta = policy() if policy is not None and len(todo) >= FOCUS_FROM_BLOBS else None
-    predecessor = _predecessors(jobs_list, todo, clean_outside) if delta is not None else {}
-    jobs = 1 if len(todo) < SERIAL_BELOW else max(1, jobs)
-    bar = progress_bar(len(todo), "blob", progress)
-    verdicts = _Verdicts(predecessor, on_findings)
-    scanned_bytes = 0
 
-    def absorb(part: _BatchOutcome) -> None:
-        nonlocal scanned_bytes, lfs
-        summary.merge(part.summary)
-        lfs += part.lfs
+    def __init__(self, detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+                 on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
+                 cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
+                 clean_outside: Collection[str] = ()) -> None:
+        self.detector, self.repo, self.jobs_list = detector, repo, jobs_list
+        self.jobs, self.progress, self.cache = jobs, progress, cache
+        self.policy, self.clean_outside = policy, clean_outside
+        self.summary = ScanSummary()
+        self.lfs = 0
+        self.seen = 0  # jobs_list[:seen] looked at
+        self.waiting: list[int] = []  # to read, not handed out yet
+        self.reading: set[int] = set()  # every blob to read so far
+        self.position: dict[str, int] = {}  # blob id -> index (a predecessor's)
+        self.predecessor: dict[int, int] = {}
+        self.lineage: dict[int, int] = {}
+        self.focused = False
+        self.verdicts = _Verdicts(self.predecessor, on_findings)
+        self.scanned_bytes = 0
+        self.bar: Any = None
+        self.workers: _Workers | None = None
+
+    def __enter__(self) -> BlobScan:
+        return self
+
+    def extend(self, known: int) -> None:
+        """``jobs_list[:known]`` is known: sort out what to read, hand out whole stretches if started."""
+        jobs_list, first = self.jobs_list, self.seen
+        for index in range(first, known):
+            self.position.setdefault(jobs_list[index].oid, index)
+        if self.cache is not None:
+            todo, lfs = cached_blobs(self.cache, jobs_list[first:known], self.summary)
+            self.lfs += lfs
+            new = [first + index for index in todo]
+        else:
+            new = list(range(first, known))
+        self.seen = known
+        self.waiting.extend(new)
+        self.reading.update(new)
+        if self.workers is None and len(self.reading) >= max(1, STREAM_FROM):
+            self._start(complete=False)
+        if self.workers is not None:
+            self._hand_out(everything=False)
+
+    def finish(self) -> ScanSummary:
+        """The list is complete: scan what is left, then what must be read again; the summary."""
+        if self.workers is None:
+            if not self.reading:
+                _note_lfs(self.summary, self.lfs)
+                return self.summary
+            self._start(complete=True)
+        assert self.workers is not None and self.bar is not None
+        self.bar.total = len(self.reading)
+        self.bar.refresh()
+        self._hand_out(everything=True)
+        workers, verdicts, predecessor = self.workers, self.verdicts, self.predecessor
+        workers.drain()
+        while verdicts.again:  # blobs whose predecessor had findings, and the versions after them
+            again, verdicts.again = verdicts.again, {}
+            focused = {index: predecessor[index] for index, whole in again.items() if not whole}
+            _submit(workers, self.jobs_list, _in_lineage_order(sorted(again), focused, {}), focused, first=False)
+            workers.drain()
+        _note_lfs(self.summary, self.lfs)
+        return self.summary
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self.workers is not None:
+                self.workers.__exit__(*exc_info)
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+            _close_reader()
+            if self.cache is not None:
+                self.cache.flush()
+
+    def _start(self, *, complete: bool) -> None:
+        """Decide (from the blobs to read so far) whether to focus and how many workers; start them.
+        ``complete``: the list is whole (else the progress bar counts without a total for now)."""
+        count = len(self.reading)
+        self.focused = self.policy is not None and count >= FOCUS_FROM_BLOBS
+        jobs = 1 if count < SERIAL_BELOW else max(1, self.jobs)
+        self.bar = progress_bar(count if complete else None, "blob", self.progress)
+        # The workers build the focus policy themselves (~0.2 s, both at once, while the walk goes on).
+        _init_worker(self.detector, self.repo, self.policy if self.focused else None)
+        workers = _Workers(jobs, self._absorb)
+        workers.__enter__()  # forks now: before this process starts any cat-file
+        self.workers = workers
+
+    def _hand_out(self, *, everything: bool) -> None:
+        assert self.workers is not None
+        while len(self.waiting) >= LINEAGE_STRETCH or (everything and self.waiting):
+            stretch, self.waiting = self.waiting[:LINEAGE_STRETCH], self.waiting[LINEAGE_STRETCH:]
+            if self.focused:
+                self._predecessors(stretch)
+            order = _in_lineage_order(stretch, self.predecessor, self.lineage)
+            _submit(self.workers, self.jobs_list, order, self.predecessor, first=True)
+
+    def _predecessors(self, stretch: list[int]) -> None:
+        """For each blob to read that replaced another: the index of that predecessor when it is read
+        earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so).
+        (A predecessor too large to read turns out unknown, so the blob after it is read again whole.)"""
+        jobs_list, reading = self.jobs_list, self.reading
+        for index in stretch:
+            base = jobs_list[index].base
+            if not base:
+                continue
+            before = self.position.get(base)
+            if before is None:
+                if base in self.clean_outside:
+                    self.predecessor[index] = -1
+            elif before in reading and before < index:
+                self.predecessor[index] = before
+            elif before not in reading:  # the cache knows it as clean
+                self.predecessor[index] = -1
+
+    def _absorb(self, part: _BatchOutcome) -> None:
+        self.summary.merge(part.summary)
+        self.lfs += part.lfs
+        verdicts = self.verdicts
         for blob in part.blobs:
             verdicts.offer(blob)
-        if cache is not None and verdicts.clean:
-            record_blobs(cache, jobs_list, verdicts.clean)
+        if self.cache is not None and verdicts.clean:
+            record_blobs(self.cache, self.jobs_list, verdicts.clean)
         verdicts.clean = []
-        scanned_bytes += part.bytes
-        bar.update(part.units)
-        bar.set_postfix_str(f"{scanned_bytes / 1e6:.1f} MB", refresh=False)
-
-    _init_worker(detector, repo, delta)
-    try:
-        # The pool forks before any cat-file starts, so no worker holds another's pipes.
-        with _Workers(jobs, absorb) as workers:
-            _submit(workers, jobs_list, _in_lineage_order(todo, predecessor), predecessor, first=True)
-            workers.drain()
-            while verdicts.again:  # blobs whose predecessor had findings, and the versions after them
-                again, verdicts.again = verdicts.again, {}
-                focused = {index: predecessor[index] for index, whole in again.items() if not whole}
-                _submit(workers, jobs_list, _in_lineage_order(sorted(again), focused), focused, first=False)
-                workers.drain()
-    finally:
-        bar.close()
-        _close_reader()
-        if cache is not None:
-            cache.flush()
-    _note_lfs(summary, lfs)
-    return summary
+        self.scanned_bytes += part.bytes
+        self.bar.update(part.units)
+        self.bar.set_postfix_str(f"{self.scanned_bytes / 1e6:.1f} MB", refresh=False)
 
 
 def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int], predecessor: dict[int, int],
@@ -378,42 +483,17 @@ def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int],
         workers.submit(batch)
 
 
-def _in_lineage_order(indexes: Sequence[int], predecessor: dict[int, int]) -> list[int]:
-    """Blob indexes in history order by stretches of ``LINEAGE_STRETCH``; inside a stretch, each file's
-    versions together, each after the version it replaced (verdicts still settle predecessors first).
+def _in_lineage_order(indexes: Sequence[int], predecessor: dict[int, int], lineage: dict[int, int]) -> list[int]:
+    """One stretch of blob indexes (ascending), each file's versions together, each after the version it
+    replaced (verdicts still settle predecessors first); ``lineage`` carries each blob's first version
+    from stretch to stretch.
 
     Whole-history grouping read packs written by ``git fast-import`` (deltas in stream order, not by
     path) four times slower; stretches keep git's reads near history order."""
-    lineage: dict[int, int] = {}
     for index in indexes:  # ascending: a predecessor's lineage is known before its successor's
         before = predecessor.get(index, -1)
         lineage[index] = lineage.get(before, before) if before >= 0 else index
-    order = list(indexes)
-    return [index for start in range(0, len(order), LINEAGE_STRETCH)
-            for index in sorted(order[start : start + LINEAGE_STRETCH], key=lambda i: (lineage[i], i))]
-
-
-def _predecessors(jobs_list: Sequence[BlobJob], todo: Sequence[int],
-                  clean_outside: Collection[str]) -> dict[int, int]:
-    """For each blob to read that replaced another: the index of that predecessor when it is read
-    earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so).
-    (A predecessor too large to read turns out unknown, so the blob after it is read again whole.)"""
-    position = {job.oid: i for i, job in enumerate(jobs_list)}
-    reading = set(todo)
-    out: dict[int, int] = {}
-    for index in todo:
-        base = jobs_list[index].base
-        if not base:
-            continue
-        before = position.get(base)
-        if before is None:
-            if base in clean_outside:
-                out[index] = -1
-        elif before in reading and before < index:
-            out[index] = before
-        elif before not in reading:  # the cache knows it as clean
-            out[index] = -1
-    return out
+    return sorted(indexes, key=lambda i: (lineage[i], i))
 
 
 def _note_lfs(summary: ScanSummary, lfs: int) -> None:

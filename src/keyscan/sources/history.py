@@ -19,7 +19,7 @@ import contextlib
 import functools
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from sys import intern
 from typing import IO, TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ from keyscan.errors import GitError
 from keyscan.gitcmd import popen_git, run_git
 from keyscan.model import Finding, Provenance, ScanSummary
 from keyscan.scanner import BatchResult
-from keyscan.sources.blobscan import BlobJob, scan_blobs
+from keyscan.sources.blobscan import BlobJob, BlobScan, scan_blobs
 from keyscan.sources.catfile import StderrTail
 from keyscan.sources.delta import DeltaPolicy
 
@@ -188,6 +188,10 @@ class Walk:
     commits: list[Provenance] = field(default_factory=list)  # walk order: parents before children
     blobs: dict[str, Sighting] = field(default_factory=dict)  # in order of first appearance
     touched: set[str] | None = None  # every path a commit changed, deletions included (ranges only)
+    # called with the walk before each commit is read (the ones before it are complete): a scan that
+    # starts while the walk goes on takes the blobs first seen since its last call from ``fresh``
+    on_commit: Callable[[Walk], None] | None = None
+    fresh: list[str] | None = None
 
     def sight(self, commit: int, path: bytes, oid: str, base: str) -> None:
         """One raw diff line of ``commit`` (an index into ``commits``): ``path`` was touched and, unless
@@ -200,17 +204,23 @@ class Walk:
             return
         sighting = self.blobs.get(oid)
         if sighting is None:
-            self.blobs[intern(oid)] = Sighting(commit, name, intern(base))
+            oid = intern(oid)
+            self.blobs[oid] = Sighting(commit, name, intern(base))
+            if self.fresh is not None:
+                self.fresh.append(oid)
         else:
             sighting.add(commit, name)
 
 
-def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = False) -> Walk:
-    """One streamed ``git log --raw`` over ``revisions``: commit metadata and blob sightings."""
+def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = False,
+                 on_commit: Callable[[Walk], None] | None = None) -> Walk:
+    """One streamed ``git log --raw`` over ``revisions``: commit metadata and blob sightings
+    (``on_commit``: see ``Walk``)."""
     args = ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
             "--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z", f"--format={_LOG_FORMAT}",
             *revisions, "--"]
-    walk = Walk(touched=set() if track_paths else None)
+    walk = Walk(touched=set() if track_paths else None, on_commit=on_commit,
+                fresh=[] if on_commit is not None else None)
     with git_stream(repo, args) as stream:
         _parse_log(_tokens(stream), walk)
     return walk
@@ -264,6 +274,8 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
         if not stripped:
             continue
         if stripped.startswith(_HEADER):
+            if walk.on_commit is not None:
+                walk.on_commit(walk)
             fields = [stripped[1:]] + [next(tokens, b"") for _ in range(4)]
             sha, author, email, date, subject = (f.decode("utf-8", "replace") for f in fields)
             walk.commits.append(Provenance(commit=sha, author=intern(author), email=intern(email), date=date,
@@ -335,14 +347,19 @@ class _Secret:
 class Aggregator:
     """Fold per-blob findings into one finding per (rule, secret) with provenance and status."""
 
-    def __init__(self, walk: Walk, jobs_list: Sequence[BlobJob], head_blobs: set[str], prefix: str = "") -> None:
-        self.walk = walk
+    def __init__(self, jobs_list: Sequence[BlobJob], prefix: str = "") -> None:
         self.jobs_list = jobs_list
-        self.head_blobs = head_blobs
         self.prefix = prefix
+        self.found: list[tuple[int, list[Finding]]] = []
         self.secrets: dict[tuple[str, str], _Secret] = {}
+        self.walk = Walk()
+        self.head_blobs: set[str] = set()
 
     def add(self, index: int, findings: list[Finding]) -> None:
+        """A blob's findings, kept until the walk is complete (a blob's later places may still come)."""
+        self.found.append((index, findings))
+
+    def _fold(self, index: int, findings: list[Finding]) -> None:
         oid = self.jobs_list[index].oid
         sighting = self.walk.blobs[oid]
         present = oid in self.head_blobs
@@ -359,7 +376,10 @@ class Aggregator:
             entry.present = entry.present or present
             entry.inline_only = entry.inline_only and finding.suppressed_by == "inline"
 
-    def findings(self, summary: ScanSummary) -> list[Finding]:
+    def findings(self, walk: Walk, head_blobs: set[str], summary: ScanSummary) -> list[Finding]:
+        self.walk, self.head_blobs = walk, head_blobs
+        for index, found in self.found:
+            self._fold(index, found)
         out = []
         for entry in self.secrets.values():
             keys = sorted(set(entry.others))[:MAX_LOCATIONS]
@@ -397,12 +417,20 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     repo = request.repo
     label = request.prefix.rstrip("/") or "the repository"
     info = inspect_repo(repo)
-    if cache is not None:
-        from keyscan.sources.walkcache import cached_walk
-
-        walk = cached_walk(cache, repo, request.revisions, track_paths=request.is_range, shallow=info.shallow)
-    else:
-        walk = walk_history(repo, request.revisions, track_paths=request.is_range)
+    policy = None if detector.settings.full_blobs else functools.partial(  # made only for many blobs
+        DeltaPolicy.for_rules, detector.rules, use_fast=detector.index.uses_fast_matcher,
+        may_find=detector.may_find)
+    if request.is_range:  # what a range introduced is known only once it is walked: scanned after
+        walk = _walk(request, cache, info)
+    else:  # the whole history: the workers start on the first blobs while the walk goes on
+        jobs_list: list[BlobJob] = []
+        aggregator = Aggregator(jobs_list, request.prefix)
+        with BlobScan(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress, cache=cache,
+                      policy=policy) as scan:
+            feed = _Feeder(scan, jobs_list)
+            walk = _walk(request, cache, info, on_commit=feed)
+            feed(walk, final=True)
+            scanned = scan.finish()
     summary.commits_scanned = len(walk.commits)
     if info.shallow:
         summary.notes.append(f"{label} is a shallow clone: history is cut at the shallow boundary and older "
@@ -418,20 +446,58 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     base = RangeBase()
     if request.is_range:
         base = range_base(repo, request.revisions, walk, summary)
-    jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit], s.base) for oid, s in walk.blobs.items()
-                 if oid not in base.blobs]
-    aggregator = Aggregator(walk, jobs_list, tree.blobs, request.prefix)
-    policy = None if detector.settings.full_blobs else functools.partial(  # made only for many blobs
-        DeltaPolicy.for_rules, detector.rules, use_fast=detector.index.uses_fast_matcher,
-        may_find=detector.may_find)
-    summary.merge(scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
-                             cache=cache, policy=policy, clean_outside=base.blobs))
+        jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit], s.base) for oid, s in walk.blobs.items()
+                     if oid not in base.blobs]
+        aggregator = Aggregator(jobs_list, request.prefix)
+        scanned = scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
+                             cache=cache, policy=policy, clean_outside=base.blobs)
+    summary.merge(scanned)
     old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()
-    result.findings = [f for f in aggregator.findings(summary) if f.fingerprint not in old_secrets]
+    result.findings = [f for f in aggregator.findings(walk, tree.blobs, summary)
+                       if f.fingerprint not in old_secrets]
     if tree.submodules:
         _submodules(detector, request, info, tree, result, jobs=jobs, progress=progress, cache=cache)
     result.findings.sort(key=lambda f: f.sort_key())
     return result
+
+
+def _walk(request: HistoryRequest, cache: ScanCache | None, info: RepoInfo,
+          on_commit: Callable[[Walk], None] | None = None) -> Walk:
+    if cache is not None:
+        from keyscan.sources.walkcache import cached_walk
+
+        return cached_walk(cache, request.repo, request.revisions, track_paths=request.is_range,
+                           shallow=info.shallow, on_commit=on_commit)
+    return walk_history(request.repo, request.revisions, track_paths=request.is_range, on_commit=on_commit)
+
+
+FEED_EVERY = 256  # new blobs gathered before the scan hears of them
+
+
+class _Feeder:
+    """Hands the blobs a walk finds to the scan as it goes (``Walk.on_commit``)."""
+
+    def __init__(self, scan: BlobScan, jobs_list: list[BlobJob]) -> None:
+        self.scan = scan
+        self.jobs_list = jobs_list
+        self.walk: Walk | None = None
+        self.repeated = 0
+
+    def __call__(self, walk: Walk, final: bool = False) -> None:
+        fresh = walk.fresh
+        if fresh is None or (len(fresh) < FEED_EVERY and not final):
+            return
+        if walk is not self.walk:  # a walk started again (a failing cache) lists the same blobs first
+            self.walk, self.repeated = walk, len(self.jobs_list)
+        jobs_list = self.jobs_list
+        for oid in fresh:
+            if self.repeated:
+                self.repeated -= 1
+                continue
+            sighting = walk.blobs[oid]
+            jobs_list.append(BlobJob(oid, sighting.path, walk.commits[sighting.commit], sighting.base))
+        fresh.clear()
+        self.scan.extend(len(jobs_list))
 
 
 # -- what a range starts from ----------------------------------------------------------------

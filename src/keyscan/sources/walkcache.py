@@ -13,7 +13,7 @@ Not used where a commit's parents are not what its id says: shallow clones and g
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 
 from keyscan.cache import ScanCache
 from keyscan.errors import GitError
@@ -35,19 +35,20 @@ STORE_EVERY = 1000
 
 
 def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_paths: bool,
-                shallow: bool) -> Walk:
+                shallow: bool, on_commit: Callable[[Walk], None] | None = None) -> Walk:
     """``walk_history(repo, revisions)``, with the diffs of commits already seen taken from ``cache``."""
     if shallow or cache.broken or _has_grafts(repo):
-        return walk_history(repo, revisions, track_paths=track_paths)
+        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit)
     walk = Walk(touched=set() if track_paths else None)
     _read_commits(repo, revisions, walk)
+    walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
     ids = [commit.commit for commit in walk.commits]
     known = cache.known_commits(ids)
     missing = [i for i in ids if i not in known]
     try:
         _fold(walk, ids, _diffs(cache, repo, ids, known, missing))
     except _Stale:
-        return walk_history(repo, revisions, track_paths=track_paths)
+        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit)
     return walk
 
 
@@ -138,6 +139,8 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
 def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
     """Add each commit's entries to ``walk`` exactly as ``_parse_log`` does with the same raw lines."""
     for current, (_commit, entries) in enumerate(zip(ids, diffs, strict=True)):
+        if walk.on_commit is not None:
+            walk.on_commit(walk)
         fields = entries.split(b"\0")
         for at in range(0, len(fields) - 2, 3):
             walk.sight(current, fields[at + 2], fields[at].decode("ascii"), fields[at + 1].decode("ascii"))

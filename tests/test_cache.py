@@ -216,14 +216,15 @@ def test_batch_outcome_lists_only_clean_uncut_blobs(tmp_path: Path) -> None:
                                      "c.env": f"T={github_token()}\n", "v.mp4": pointer}
     repo.commit("blobs", files)
     oids = [repo.git("rev-parse", f"HEAD:{name}").strip() for name in files]
-    items = [(index, name, None, oid, "", True) for index, (name, oid) in enumerate(zip(files, oids, strict=True))]
+    items = [(index, name, "", oid, "", True) for index, (name, oid) in enumerate(zip(files, oids, strict=True))]
     blobscan._init_worker(Detector(list(load_builtin_rules())), str(repo.path))
     try:
         out = blobscan._scan_batch(items)
     finally:
         blobscan._close_reader()
-    assert [(blob.index, blob.flags) for blob in out.blobs if not blob.findings] == [(0, 0), (1, BINARY), (3, LFS)]
-    assert [blob.index for blob in out.blobs if blob.findings] == [2]
+    blobs = [blobscan.BlobOutcome(*blob) for blob in out.blobs]  # sent as tuples
+    assert [(blob.index, blob.flags) for blob in blobs if not blob.findings] == [(0, 0), (1, BINARY), (3, LFS)]
+    assert [blob.index for blob in blobs if blob.findings] == [2]
 
     class Slow(Detector):
         def may_find(self, data: bytes, path: str) -> bool:
@@ -237,7 +238,7 @@ def test_batch_outcome_lists_only_clean_uncut_blobs(tmp_path: Path) -> None:
         out = blobscan._scan_batch(items[:2])
     finally:
         blobscan._close_reader()
-    assert [(blob.index, blob.flags) for blob in out.blobs] == [(0, None), (1, BINARY)]  # a.txt: cut short
+    assert [(index, flags) for index, _, _, flags in out.blobs] == [(0, None), (1, BINARY)]  # a.txt: cut short
 
 
 # -- the walk --------------------------------------------------------------------------------

@@ -65,14 +65,17 @@ class BlobOutcome:
 @dataclass
 class _BatchOutcome:
     summary: ScanSummary = field(default_factory=ScanSummary)
-    blobs: list[BlobOutcome] = field(default_factory=list)
+    blobs: list[_Outcome] = field(default_factory=list)
     units: int = 0
     bytes: int = 0
     lfs: int = 0
 
 
-# (job index, path, provenance, oid, predecessor oid or "", first reading of this blob)
-_Item = tuple[int, str, "Provenance | None", str, str, bool]
+# (job index, path, commit id or "", oid, predecessor oid or "", first reading of this blob): plain
+# values, cheap to pickle (a Provenance costs ten times more); the parent adds a finding's commit details
+_Item = tuple[int, str, str, str, str, bool]
+# what a worker sends back for each blob: BlobOutcome's fields, as a tuple for the same reason
+_Outcome = tuple[int, bool, list[Finding], "int | None"]
 
 _DETECTOR: Detector | None = None
 _POLICY: DeltaPolicy | None = None
@@ -147,15 +150,15 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     dirty: set[str] = set()  # blobs of this batch with a finding: the versions after them are read whole
     try:
         replies = _objects(names)
-        for index, path, provenance, oid, base, first in batch:
+        for index, path, commit, oid, base, first in batch:
             previous = (_take(kept, wanted_later, base) if base in in_batch else next(replies)) if base else None
             reply = next(replies)
             if oid in wanted_later:
                 kept[oid] = reply
             if base in dirty:  # a focused reading would only be read again whole (see _Verdicts)
                 previous = None
-            outcome = _scan_one(out, reply, previous, index, path, provenance, first)
-            if outcome.findings or outcome.flags is None:
+            outcome = _scan_one(out, reply, previous, index, path, commit, first)
+            if outcome[2] or outcome[3] is None:
                 dirty.add(oid)
             out.blobs.append(outcome)
     except BaseException:
@@ -171,16 +174,16 @@ def _take(kept: dict[str, GitObject], uses: Counter[str], oid: str) -> GitObject
 
 
 def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, index: int, path: str,
-              provenance: Provenance | None, first: bool) -> BlobOutcome:
+              commit: str, first: bool) -> _Outcome:
     assert _DETECTOR is not None
     summary = out.summary
-    data = _usable(reply, path, provenance, summary if first else ScanSummary())
+    data = _usable(reply, path, commit, summary if first else ScanSummary())
     if data is None:  # unknown content: what follows it is scanned whole
         out.units += first
         found: list[Finding] = []
         if reply.ok and reply.type == "blob" and first:  # too large: path-only rules (a key file's name) still apply
-            found = _DETECTOR.scan(Chunk(text="", path=path, provenance=provenance, blob_id=reply.oid)).findings
-        return BlobOutcome(index, False, found, None)
+            found = _DETECTOR.scan(Chunk(text="", path=path, blob_id=reply.oid)).findings
+        return index, False, found, None
     lfs = data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024
     if first:
         summary.blobs_scanned += 1
@@ -193,23 +196,22 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
         if focused == NOTHING:  # nothing a rule looks for near the changes: clean when its predecessor is
             if first:
                 summary.bytes_scanned += len(data)
-            return BlobOutcome(index, True, [], CACHE_LFS if lfs else 0)
+            return index, True, [], CACHE_LFS if lfs else 0
     result = BatchResult(summary=summary if first else ScanSummary())
     covered, timeouts = result.summary.bytes_scanned, len(result.summary.rule_timeouts)
-    is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result,
-                         provenance=provenance, blob_id=reply.oid)
+    is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result, blob_id=reply.oid)
     if is_text:  # the summary counts the bytes each blob covers, once
         result.summary.bytes_scanned = covered + (len(data) if first else 0)
     complete = len(result.summary.rule_timeouts) == timeouts
     if not first:  # a second, whole reading: only its rule timeouts are news
         summary.rule_timeouts.extend(result.summary.rule_timeouts)
     flags = ((0 if is_text else CACHE_BINARY) | (CACHE_LFS if lfs else 0)) if complete else None
-    return BlobOutcome(index, focused is not None, result.findings, flags)
+    return index, focused is not None, result.findings, flags
 
 
-def _usable(reply: GitObject, path: str, provenance: Provenance | None, summary: ScanSummary) -> bytes | None:
+def _usable(reply: GitObject, path: str, commit: str, summary: ScanSummary) -> bytes | None:
     if not reply.ok:
-        unreadable(reply, path, provenance, summary)
+        unreadable(reply, path, commit, summary)
         return None
     if reply.type != "blob":
         summary.skipped_other += 1
@@ -220,8 +222,8 @@ def _usable(reply: GitObject, path: str, provenance: Provenance | None, summary:
     return reply.data
 
 
-def unreadable(reply: GitObject, path: str, provenance: Provenance | None, summary: ScanSummary) -> None:
-    where = path + (f" in commit {provenance.commit[:12]}" if provenance else "")
+def unreadable(reply: GitObject, path: str, commit: str, summary: ScanSummary) -> None:
+    where = path + (f" in commit {commit[:12]}" if commit else "")
     why = reply.error or ("the object is missing or corrupt" if reply.type == "missing" else "unreadable")
     summary.warnings.append(f"object {reply.oid} ({where}) could not be read: {why}")
     summary.skipped_other += 1
@@ -459,9 +461,14 @@ class BlobScan:
     def _absorb(self, part: _BatchOutcome) -> None:
         self.summary.merge(part.summary)
         self.lfs += part.lfs
-        verdicts = self.verdicts
-        for blob in part.blobs:
-            verdicts.offer(blob)
+        verdicts, jobs_list = self.verdicts, self.jobs_list
+        for index, focused, findings, flags in part.blobs:
+            provenance = jobs_list[index].provenance
+            if findings and provenance is not None:  # the worker had only the commit id
+                findings = [finding.replace(commit=provenance.commit, author=provenance.author,
+                                            email=provenance.email, date=provenance.date,
+                                            subject=provenance.subject) for finding in findings]
+            verdicts.offer(BlobOutcome(index, focused, findings, flags))
         if self.cache is not None and verdicts.clean:
             record_blobs(self.cache, self.jobs_list, verdicts.clean)
         verdicts.clean = []
@@ -475,7 +482,8 @@ def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int],
     batch: list[_Item] = []
     for index in indexes:
         job = jobs_list[index]
-        batch.append((index, job.path, job.provenance, job.oid, job.base if index in predecessor else "", first))
+        commit = job.provenance.commit if job.provenance is not None else ""
+        batch.append((index, job.path, commit, job.oid, job.base if index in predecessor else "", first))
         if len(batch) >= BATCH_BLOBS:
             workers.submit(batch)
             batch = []

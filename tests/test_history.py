@@ -450,3 +450,37 @@ def test_changed_lines_on_awkward_files_match_whole_scans(tmp_path: Path) -> Non
     assert code == 1 and focused["findings"] == whole["findings"]
     found = {f["secret"] for f in focused["findings"]}
     assert set(tokens[:3]) <= found  # the fourth is in a file git would call binary: not scanned as text
+
+
+def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``keyscan history`` starts its walk's ``git log`` before loading the rules (git sorts the history
+    meanwhile); the walk takes that process instead of starting another, with or without the cache."""
+    from keyscan import pipeline
+
+    events: list[str] = []
+    real_popen, real_prepare = history.popen_git, pipeline.prepare
+
+    def popen(repo: str, args: list[str]):  # type: ignore[no-untyped-def]
+        events.append(" ".join(args[:1] + [a for a in args if a == "--raw"]))
+        return real_popen(repo, args)
+
+    def prepare(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("rules")
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(history, "popen_git", popen)
+    monkeypatch.setattr("keyscan.commands.history.prepare", prepare)
+    code, report = history_json(str(story.repo.path), "--no-cache")
+    assert code == 1 and events == ["log --raw", "rules"]
+    events.clear()
+    code, cached = history_json(str(story.repo.path))  # the cache's walk starts with the commit list
+    assert code == 1 and events[:2] == ["log", "rules"] and events.count("log") == 1
+    assert cached["findings"] == report["findings"]
+
+
+def test_an_early_git_command_nobody_takes_is_ended(story: Story) -> None:
+    early = history.EarlyStart(str(story.repo.path), history.walk_args(["--all"]))
+    proc = early.proc
+    assert early.take(str(story.repo.path), ["log", "--other"]) is None
+    early.close()
+    assert proc is not None and proc.returncode is not None and early.proc is None

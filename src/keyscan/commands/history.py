@@ -14,7 +14,7 @@ from keyscan.gitcmd import work_tree_root
 from keyscan.output import progress_enabled
 from keyscan.pipeline import build_suppressor, finish, prepare, scan_cache
 from keyscan.scanner import default_jobs
-from keyscan.sources.history import inspect_repo, request_for, scan_history
+from keyscan.sources.history import inspect_repo, request_for, scan_history, start_walk
 
 
 @click.command()
@@ -58,12 +58,16 @@ def history(ctx: click.Context, repo: str, branch: str | None, range_: str | Non
     started = time.monotonic()
     root = Path(repo)
     info = inspect_repo(repo)
-    prepared = prepare(options, root)
     request = request_for(repo, branch=branch, range_=range_, since=since, new_branch=new_branch,
                           recurse_submodules=recurse_submodules)
-    with scan_cache(options, prepared) as cache:
-        result = scan_history(prepared.detector, request, jobs=options.jobs or default_jobs(),
-                              progress=progress_enabled(options.quiet), cache=cache)
+    early = start_walk(request, cached=not options.no_cache, shallow=info.shallow)  # git sorts while rules load
+    try:
+        prepared = prepare(options, root)
+        with scan_cache(options, prepared) as cache:
+            result = scan_history(prepared.detector, request, jobs=options.jobs or default_jobs(),
+                                  progress=progress_enabled(options.quiet), cache=cache, early=early)
+    finally:
+        early.close()
     summary = result.summary
     summary.duration_seconds = time.monotonic() - started
     top = info.toplevel or work_tree_root(repo)

@@ -21,6 +21,7 @@ from keyscan.gitcmd import run_git
 from keyscan.sources.history import (
     _HEADER,
     _LOG_FORMAT,
+    EarlyStart,
     Walk,
     _parse_log,
     _result_blob,
@@ -35,12 +36,13 @@ STORE_EVERY = 1000
 
 
 def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_paths: bool,
-                shallow: bool, on_commit: Callable[[Walk], None] | None = None) -> Walk:
+                shallow: bool, on_commit: Callable[[Walk], None] | None = None,
+                early: EarlyStart | None = None) -> Walk:
     """``walk_history(repo, revisions)``, with the diffs of commits already seen taken from ``cache``."""
     if shallow or cache.broken or _has_grafts(repo):
-        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit)
+        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit, early=early)
     walk = Walk(touched=set() if track_paths else None)
-    _read_commits(repo, revisions, walk)
+    _read_commits(repo, revisions, walk, early)
     walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
     ids = [commit.commit for commit in walk.commits]
     known = cache.known_commits(ids)
@@ -62,11 +64,15 @@ def _has_grafts(repo: str) -> bool:
     return bool(path) and os.path.exists(path if os.path.isabs(path) else os.path.join(repo, path))
 
 
-def _read_commits(repo: str, revisions: Sequence[str], walk: Walk) -> None:
-    """The commits and their metadata, in walk order: ``walk_history``'s command minus the diff."""
-    args = ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
+def commit_list_args(revisions: Sequence[str]) -> list[str]:
+    """``walk_history``'s command minus the diff."""
+    return ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
             "-z", f"--format={_LOG_FORMAT}", *revisions, "--"]
-    with git_stream(repo, args) as stream:
+
+
+def _read_commits(repo: str, revisions: Sequence[str], walk: Walk, early: EarlyStart | None = None) -> None:
+    """The commits and their metadata, in walk order."""
+    with git_stream(repo, commit_list_args(revisions), early=early) as stream:
         _parse_log(_tokens(stream), walk)
 
 

@@ -15,6 +15,7 @@ occurrences and status built from them do not change.
 
 from __future__ import annotations
 
+import multiprocessing.util
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,13 @@ def _init_worker(detector: Detector, repo: str = "", policy: Callable[[], DeltaP
     global _DETECTOR, _POLICY, _MAKE_POLICY, _REPO, _READER, _CHECKER
     _DETECTOR, _POLICY, _MAKE_POLICY, _REPO = detector, None, policy, repo
     _READER = _CHECKER = None  # a forked worker starts its own cat-file, never uses its parent's
+
+
+def _init_pool_worker(detector: Detector, repo: str, policy: Callable[[], DeltaPolicy] | None) -> None:
+    """``_init_worker`` in a pool worker, which also closes (and waits for) its git processes when it
+    exits: none is left to outlive the scan, and their CPU time counts as the scan's."""
+    _init_worker(detector, repo, policy)
+    multiprocessing.util.Finalize(None, _close_reader, exitpriority=10)
 
 
 def _reader() -> CatFile:
@@ -297,7 +305,7 @@ class _Workers:
 
     def __enter__(self) -> _Workers:
         if self.jobs > 1:
-            self._pool = WorkerPool(self.jobs, _init_worker, (_DETECTOR, _REPO, _MAKE_POLICY)).__enter__()
+            self._pool = WorkerPool(self.jobs, _init_pool_worker, (_DETECTOR, _REPO, _MAKE_POLICY)).__enter__()
             self._window = self._pool.ordered()
         return self
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from keyscan.engine.prefilter import fast_matcher_available
 from keyscan.sources import blobscan, catfile, history
 from keyscan.sources.history import walk_history
 from tests.clirun import run_cli
@@ -484,3 +485,30 @@ def test_an_early_git_command_nobody_takes_is_ended(story: Story) -> None:
     assert early.take(str(story.repo.path), ["log", "--other"]) is None
     early.close()
     assert proc is not None and proc.returncode is not None and early.proc is None
+
+
+def test_small_blobs_with_nothing_a_rule_looks_for_skip_the_detector(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small blob scanned whole is first asked whether any rule can match (``Detector.may_find``):
+    plain code never reaches the detector, the file with a token does, and is reported."""
+    repo = GitRepo(tmp_path / "small")
+    token = github_token()
+    repo.commit("code", {"calc.py": "def add(a, b):\n    return a + b\n", "notes.txt": "nothing here\n",
+                         "app.env": f"GITHUB_TOKEN={token}\n"})
+    scanned: list[str] = []
+    real = blobscan.scan_bytes
+
+    def spy(detector, data, path, result, **kwargs):  # type: ignore[no-untyped-def]
+        scanned.append(path)
+        return real(detector, data, path, result, **kwargs)
+
+    monkeypatch.setattr(blobscan, "scan_bytes", spy)
+    for mode in ([] if fast_matcher_available() else ["--pure"]), ["--pure"]:
+        scanned.clear()
+        result = run_cli("history", str(repo.path), "-j", "1", "--no-cache", "-f", "json", "--show-secrets", "-q",
+                         *mode)
+        report = json.loads(result.stdout)
+        assert result.code == 1 and set(by_secret(report)) == {token}
+        assert report["summary"]["blobs_scanned"] == 3
+        # with --pure the keyword-less token rules run on every text, so nothing can be skipped
+        assert sorted(scanned) == (["app.env", "calc.py", "notes.txt"] if mode else ["app.env"])

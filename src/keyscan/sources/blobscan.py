@@ -30,6 +30,7 @@ from keyscan.model import Chunk, Finding, Provenance, ScanSummary
 from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject
+from keyscan.sources.content import is_binary, is_utf16
 from keyscan.sources.delta import NOTHING, DeltaPolicy, focus
 from keyscan.workers import OrderedWindow, WorkerPool
 
@@ -44,6 +45,10 @@ SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs
 # parses every rule regex for its reach (~0.2 s) and focusing saves ~0.1-0.25 ms a version, so a
 # push's range, a pre-push check or a cached re-scan after a few commits is quicker without it.
 FOCUS_FROM_BLOBS = 1000
+# A blob scanned whole and this small is first asked whether any rule can match at all: on pytest's
+# history 4,462 of the 7,301 blobs up to 2 KiB and 6,224 of 17,880 up to 8 KiB can not, and the question
+# costs a fraction of a scan (0.20 s + 1.25 s instead of 1.58 s for those 17,880, one process).
+GATE_WHOLE_BELOW = 8192
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
 
@@ -205,6 +210,10 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
             if first:
                 summary.bytes_scanned += len(data)
             return index, True, [], CACHE_LFS if lfs else 0
+    elif focused is None and _nothing_to_find(data, path):  # a small whole blob with nothing a rule looks for
+        if first:
+            summary.bytes_scanned += len(data)
+        return index, False, [], CACHE_LFS if lfs else 0
     result = BatchResult(summary=summary if first else ScanSummary())
     covered, timeouts = result.summary.bytes_scanned, len(result.summary.rule_timeouts)
     is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result, blob_id=reply.oid)
@@ -215,6 +224,15 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
         summary.rule_timeouts.extend(result.summary.rule_timeouts)
     flags = ((0 if is_text else CACHE_BINARY) | (CACHE_LFS if lfs else 0)) if complete else None
     return index, focused is not None, result.findings, flags
+
+
+def _nothing_to_find(data: bytes, path: str) -> bool:
+    """True when a whole scan of ``data`` would find nothing, told by one Hyperscan pass
+    (``Detector.may_find``): worth asking only for small blobs (a scan's fixed cost is most of theirs),
+    and only of plain text (the detector reads notebooks and UTF-16 after converting them)."""
+    assert _DETECTOR is not None
+    return len(data) <= GATE_WHOLE_BELOW and not path.endswith(".ipynb") and not is_utf16(data) \
+        and not is_binary(data) and not _DETECTOR.may_find(data, path)
 
 
 def _usable(reply: GitObject, path: str, commit: str, summary: ScanSummary) -> bytes | None:

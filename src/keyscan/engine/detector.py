@@ -38,15 +38,23 @@ class ChunkResult:
 
 
 
+FEW_LOOKUPS = 16  # positions a text's lines are counted for before a table of line starts pays off
+
+
 class _Lines:
     """Offset -> (line, column) for one text, computed lazily on the first match."""
 
     def __init__(self, text: str) -> None:
         self._text = text
         self._starts: list[int] | None = None
+        self._asked = 0
 
     def locate(self, offset: int) -> tuple[int, int]:
         if self._starts is None:
+            self._asked += 1
+            if self._asked <= FEW_LOOKUPS:  # a few matches: count line breaks in C, no table of every line
+                text = self._text
+                return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
             self._starts = [0] + [m.end() for m in regex.finditer(r"\n", self._text)]
         index = bisect.bisect_right(self._starts, offset) - 1
         return index + 1, offset - self._starts[index] + 1

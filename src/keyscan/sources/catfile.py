@@ -152,7 +152,7 @@ class CatFile:
             if oid is None:
                 exhausted = True
                 break
-            if not oid or any(c in oid for c in " \n\r\t"):
+            if not oid.isalnum() and (not oid or any(c in oid for c in " \n\r\t")):  # (hot: ids are hex)
                 raise GitError(f"invalid object name {oid!r}")
             pending.append(oid)
             lines.append(oid)

@@ -50,8 +50,9 @@ static int spans_push(Spans *spans, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
-/* bytes.find(b"\n", lo, hi) */
-static Py_ssize_t find_newline(Text t, Py_ssize_t lo, Py_ssize_t hi)
+/* The first (or, with backwards, the last) line break in t[lo:hi], bounds clamped as slicing does;
+ * -1 if none: bytes.find(b"\n", lo, hi) and bytes.rfind(b"\n", lo, hi). */
+static Py_ssize_t search_newline(Text t, Py_ssize_t lo, Py_ssize_t hi, int backwards)
 {
     if (hi > t.len)
         hi = t.len;
@@ -59,21 +60,19 @@ static Py_ssize_t find_newline(Text t, Py_ssize_t lo, Py_ssize_t hi)
         lo = 0;
     if (hi <= lo)
         return -1;
-    const char *at = memchr(t.data + lo, '\n', (size_t)(hi - lo));
+    const char *at = backwards ? memrchr(t.data + lo, '\n', (size_t)(hi - lo))
+                               : memchr(t.data + lo, '\n', (size_t)(hi - lo));
     return at == NULL ? -1 : at - t.data;
 }
 
-/* bytes.rfind(b"\n", lo, hi) */
+static Py_ssize_t find_newline(Text t, Py_ssize_t lo, Py_ssize_t hi)
+{
+    return search_newline(t, lo, hi, 0);
+}
+
 static Py_ssize_t rfind_newline(Text t, Py_ssize_t lo, Py_ssize_t hi)
 {
-    if (hi > t.len)
-        hi = t.len;
-    if (lo < 0)
-        lo = 0;
-    if (hi <= lo)
-        return -1;
-    const char *at = memrchr(t.data + lo, '\n', (size_t)(hi - lo));
-    return at == NULL ? -1 : at - t.data;
+    return search_newline(t, lo, hi, 1);
 }
 
 /* bytes.find(needle, lo, hi) for a non-empty needle */

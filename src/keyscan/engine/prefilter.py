@@ -309,7 +309,6 @@ def _windows(text: str | bytes, positions: list[int], before: int, after: int) -
     return windows
 
 
-
 def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule], extra_flags: int = 0) -> Any:
     """Keywords, then shapes, then the base64 candidate start (ids in that order)."""
     assert _hyperscan is not None

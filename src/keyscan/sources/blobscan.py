@@ -30,7 +30,7 @@ from keyscan.model import Chunk, Finding, Provenance, ScanSummary
 from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject
-from keyscan.sources.content import is_binary, is_utf16
+from keyscan.sources.content import is_plain_text
 from keyscan.sources.delta import NOTHING, DeltaPolicy, focus
 from keyscan.workers import OrderedWindow, WorkerPool
 
@@ -133,14 +133,12 @@ def _objects(names: list[str]) -> Iterator[GitObject]:
     ``--batch-check``'s answer (no data), so a huge blob is never inflated or piped."""
     assert _DETECTOR is not None
     max_size = _DETECTOR.settings.max_file_size
-    checked = list(_checker().objects(names))
-    wanted = [reply.oid for reply in checked if reply.ok and reply.type == "blob" and reply.size <= max_size]
+    checked = [(reply, reply.ok and reply.type == "blob" and reply.size <= max_size)
+               for reply in _checker().objects(names)]
+    wanted = [reply.oid for reply, readable in checked if readable]
     contents = _reader().objects(wanted) if wanted else iter(())
-    for reply in checked:
-        if reply.ok and reply.type == "blob" and reply.size <= max_size:
-            yield next(contents)
-        else:
-            yield reply
+    for reply, readable in checked:
+        yield next(contents) if readable else reply
 
 
 def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
@@ -206,14 +204,11 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
     focused = None
     if previous is not None and previous.data is not None and previous.type == "blob" and _POLICY is not None:
         focused = focus(_POLICY, previous.data, data, path)
-        if focused == NOTHING:  # nothing a rule looks for near the changes: clean when its predecessor is
-            if first:
-                summary.bytes_scanned += len(data)
-            return index, True, [], CACHE_LFS if lfs else 0
-    elif focused is None and _nothing_to_find(data, path):  # a small whole blob with nothing a rule looks for
+    # nothing a rule looks for near the changes (clean when its predecessor is), or in a small whole blob
+    if focused == NOTHING or (focused is None and _nothing_to_find(data, path)):
         if first:
             summary.bytes_scanned += len(data)
-        return index, False, [], CACHE_LFS if lfs else 0
+        return index, focused is not None, [], CACHE_LFS if lfs else 0
     result = BatchResult(summary=summary if first else ScanSummary())
     covered, timeouts = result.summary.bytes_scanned, len(result.summary.rule_timeouts)
     is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result, blob_id=reply.oid)
@@ -231,8 +226,7 @@ def _nothing_to_find(data: bytes, path: str) -> bool:
     (``Detector.may_find``): worth asking only for small blobs (a scan's fixed cost is most of theirs),
     and only of plain text (the detector reads notebooks and UTF-16 after converting them)."""
     assert _DETECTOR is not None
-    return len(data) <= GATE_WHOLE_BELOW and not path.endswith(".ipynb") and not is_utf16(data) \
-        and not is_binary(data) and not _DETECTOR.may_find(data, path)
+    return len(data) <= GATE_WHOLE_BELOW and is_plain_text(data, path) and not _DETECTOR.may_find(data, path)
 
 
 def _usable(reply: GitObject, path: str, commit: str, summary: ScanSummary) -> bytes | None:

@@ -19,6 +19,12 @@ def is_binary(data: bytes) -> bool:
     return data.find(b"\x00", 0, BINARY_SNIFF) >= 0  # (no copy of the first bytes)
 
 
+def is_plain_text(data: bytes, path: str) -> bool:
+    """Text the detector reads as it is: not binary, not UTF-16 and not a notebook (those it converts
+    first), so a look at the raw bytes sees what the detector sees."""
+    return not path.endswith(".ipynb") and not is_utf16(data) and not is_binary(data)
+
+
 def decode_text(data: bytes) -> str:
     """UTF-16 when a BOM says so; otherwise lenient UTF-8 (bad bytes become U+FFFD)."""
     if data.startswith(codecs.BOM_UTF8):

@@ -34,7 +34,7 @@ import regex
 
 from keyscan.engine.prefilter import presence_matcher
 from keyscan.rules.model import Rule
-from keyscan.sources.content import is_binary, is_utf16
+from keyscan.sources.content import is_plain_text
 
 try:  # the same steps compiled (src/keyscan/_fastdelta.c); absent when the install had no C compiler
     from keyscan import _fastdelta
@@ -112,8 +112,7 @@ def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | Non
     """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole, or
     ``NOTHING``: no keyword, token shape or base64 candidate lies in that focus (``policy.may_find``),
     so its scan would find nothing."""
-    if len(new) < WHOLE_BELOW or is_binary(old) or is_binary(new) or path.endswith(".ipynb") \
-            or is_utf16(new) or is_utf16(old):
+    if len(new) < WHOLE_BELOW or not is_plain_text(new, path) or not is_plain_text(old, path):
         return None
     wider = policy.wider_contexts(new, path)
     if wider is None:

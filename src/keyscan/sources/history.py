@@ -383,17 +383,15 @@ class Aggregator:
         self.prefix = prefix
         self.found: list[tuple[int, list[Finding]]] = []
         self.secrets: dict[tuple[str, str], _Secret] = {}
-        self.walk = Walk()
-        self.head_blobs: set[str] = set()
 
     def add(self, index: int, findings: list[Finding]) -> None:
         """A blob's findings, kept until the walk is complete (a blob's later places may still come)."""
         self.found.append((index, findings))
 
-    def _fold(self, index: int, findings: list[Finding]) -> None:
+    def _fold(self, walk: Walk, head_blobs: set[str], index: int, findings: list[Finding]) -> None:
         oid = self.jobs_list[index].oid
-        sighting = self.walk.blobs[oid]
-        present = oid in self.head_blobs
+        sighting = walk.blobs[oid]
+        present = oid in head_blobs
         for finding in findings:
             first = (sighting.commit, sighting.path, finding.line, finding.column)
             entry = self.secrets.get((finding.rule_id, finding.fingerprint))
@@ -408,14 +406,13 @@ class Aggregator:
             entry.inline_only = entry.inline_only and finding.suppressed_by == "inline"
 
     def findings(self, walk: Walk, head_blobs: set[str], summary: ScanSummary) -> list[Finding]:
-        self.walk, self.head_blobs = walk, head_blobs
         for index, found in self.found:
-            self._fold(index, found)
+            self._fold(walk, head_blobs, index, found)
         out = []
         for entry in self.secrets.values():
             keys = sorted(set(entry.others))[:MAX_LOCATIONS]
             occurrences: list[dict[str, Any]] = [
-                {"commit": self.walk.commits[c].commit, "path": self.prefix + p, "line": line, "column": column}
+                {"commit": walk.commits[c].commit, "path": self.prefix + p, "line": line, "column": column}
                 for c, p, line, column in keys
             ]
             finding = entry.finding

@@ -3,6 +3,7 @@ the focus must find what scanning the whole version finds."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -196,3 +197,37 @@ def test_common_prefix_and_suffix_agree_with_a_plain_loop() -> None:
         while expected < min(len(old), len(new_bytes)) - prefix and old[-1 - expected] == new_bytes[-1 - expected]:
             expected += 1
         assert suffix == expected
+
+
+def test_carried_keywords_hold_every_wide_keyword_of_the_new_version() -> None:
+    """``focus_carrying`` finds a version's wide-rule keywords from its predecessor's and its changed
+    lines, short ones included (a lone ``ibm`` line makes the IBM rule scan the file whole); along a
+    chain of versions the set may only grow past what a pass over the whole version finds."""
+    rng = random.Random(11)
+    words = ["ibm", "aws", "-----BEGIN RSA PRIVATE KEY-----", "password = x", "cosmos", "k", ""]
+    whole_scans = 0
+    for _ in range(60):
+        # repeated lines leave no anchor: changes are then found line by line, and short ones set apart
+        lines = [f"a line repeated {i % 3} times over, in a file long enough to focus" for i in range(120)]
+        versions = []
+        for _edit in range(6):
+            for _change in range(rng.randrange(1, 12)):
+                at = rng.randrange(len(lines))
+                kind = rng.randrange(3)
+                if kind == 0:
+                    lines.insert(at, rng.choice(words))
+                elif kind == 1 and len(lines) > 60:
+                    del lines[at]
+                else:
+                    lines[at] = f"rewritten {rng.random()}"
+            versions.append(("\n".join(lines) + "\n").encode())
+        carried = None
+        for old, new in itertools.pairwise(versions):
+            if carried is None:
+                carried = frozenset(POLICY.present(old))
+            result, carried = delta.focus_carrying(POLICY, old, new, "notes.txt", carried)
+            assert carried is not None and carried >= POLICY.present(new)
+            if POLICY.wider_contexts(new, "notes.txt") is None:  # a pass over all of new says: whole
+                assert result is None
+                whole_scans += 1
+    assert whole_scans  # the case that matters did come up

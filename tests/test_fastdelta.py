@@ -72,6 +72,43 @@ def test_changed_spans_match_python(pair: tuple[bytes, bytes], refine_above: int
         assert fast.changed_spans(old, new, refine_above, max_depth, anchor_tries, anchor_length,
                                   shortest_line) == expected
         assert delta.changed_spans(old, new) == expected  # the dispatcher passes the constants on
+        short: list[tuple[int, int]] = []
+        assert delta.changed_spans_python(old, new, short) == expected
+        assert fast.changed_spans(old, new, refine_above, max_depth, anchor_tries, anchor_length,
+                                  shortest_line, True) == (expected, short)
+        assert delta.changed_and_short(old, new) == (expected, short)
+
+
+@st.composite
+def versions_with_new_lines(draw: st.DrawFn) -> tuple[bytes, bytes]:
+    """As ``versions``, plus lines found nowhere in the old text, short and long (the ones that count)."""
+    old, new = draw(versions())
+    lines = new.split(b"\n")
+    for number in range(draw(st.integers(1, 8))):
+        fresh = b"k%d" % number if draw(st.booleans()) else b"fresh line number %d here" % number
+        lines.insert(draw(st.integers(0, len(lines))), fresh)
+    return old, b"\n".join(lines)
+
+
+@settings(max_examples=600, deadline=None)
+@given(versions_with_new_lines(), st.integers(0, 64), st.integers(0, 24), st.integers(1, 8), st.integers(1, 14),
+       st.integers(0, 8))
+def test_changed_and_short_lines_cover_every_line_old_lacks(pair: tuple[bytes, bytes], refine_above: int,
+                                                            max_depth: int, anchor_tries: int, anchor_length: int,
+                                                            shortest_line: int) -> None:
+    """What ``focus_carrying`` relies on: a line of new outside both lists is a line old has."""
+    old, new = pair
+    with constants(REFINE_ABOVE=refine_above, MAX_DEPTH=max_depth, ANCHOR_TRIES=anchor_tries,
+                   ANCHOR_LENGTH=anchor_length, SHORTEST_LINE=shortest_line):
+        changed, short = delta.changed_and_short(old, new)
+    covered = [(start, end) for start, end in (*changed, *short)]
+    old_lines = set(old.split(b"\n"))
+    position = 0
+    for line in new.split(b"\n"):
+        end = position + len(line)
+        inside = any(start <= position and end <= stop for start, stop in covered)
+        assert inside or line in old_lines, (line, position)
+        position = end + 1
 
 
 def test_changed_spans_with_the_real_constants() -> None:

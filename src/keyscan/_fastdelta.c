@@ -18,13 +18,16 @@ typedef struct {
     Py_ssize_t start, end;
 } Span;
 
-typedef struct {
+struct Spans {
     Span *items;
     Py_ssize_t len, cap;
-} Spans;
+};
+
+typedef struct Spans Spans;
 
 typedef struct {
     Py_ssize_t refine_above, max_depth, anchor_tries, anchor_length, shortest_line;
+    Spans *short_lines;  /* when not NULL: receives the changed lines skipped for being short */
 } Params;
 
 typedef struct {
@@ -279,8 +282,11 @@ static int changed_lines(Text old, Py_ssize_t old_start, Py_ssize_t old_end, Tex
     Py_ssize_t before = out->len;
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_ssize_t at = added[2 * i], size = added[2 * i + 1];
-        if (stripped_length(new.data + at, size) < params->shortest_line)
+        if (stripped_length(new.data + at, size) < params->shortest_line) {
+            if (params->short_lines != NULL && spans_push(params->short_lines, at, at + size) < 0)
+                goto done;
             continue;
+        }
         if (spans_push(out, at, at + size) < 0)
             goto done;
     }
@@ -363,18 +369,22 @@ static PyObject *span_list(const Spans *spans)
 }
 
 PyDoc_STRVAR(changed_spans_doc,
-             "changed_spans(old, new, refine_above, max_depth, anchor_tries, anchor_length, shortest_line)\n"
-             "delta.changed_spans with its constants passed in (anchor_length at least 1).");
+             "changed_spans(old, new, refine_above, max_depth, anchor_tries, anchor_length, shortest_line,\n"
+             "              with_short=False)\n"
+             "delta.changed_spans with its constants passed in (anchor_length at least 1); with_short:\n"
+             "(spans, the changed lines left out for being short).");
 
 static PyObject *changed_spans(PyObject *module, PyObject *args)
 {
     Py_buffer old_view, new_view;
     Params params;
-    if (!PyArg_ParseTuple(args, "y*y*nnnnn", &old_view, &new_view, &params.refine_above, &params.max_depth,
-                          &params.anchor_tries, &params.anchor_length, &params.shortest_line))
+    int with_short = 0;
+    if (!PyArg_ParseTuple(args, "y*y*nnnnn|p", &old_view, &new_view, &params.refine_above, &params.max_depth,
+                          &params.anchor_tries, &params.anchor_length, &params.shortest_line, &with_short))
         return NULL;
     PyObject *result = NULL;
-    Spans spans = {NULL, 0, 0};
+    Spans spans = {NULL, 0, 0}, short_lines = {NULL, 0, 0};
+    params.short_lines = with_short ? &short_lines : NULL;
     if (params.anchor_length < 1) {
         PyErr_SetString(PyExc_ValueError, "anchor_length must be at least 1");
         goto done;
@@ -384,8 +394,16 @@ static PyObject *changed_spans(PyObject *module, PyObject *args)
         goto done;
     merge_spans(&spans);
     result = span_list(&spans);
+    if (result != NULL && with_short) {
+        PyObject *skipped = span_list(&short_lines);
+        PyObject *pair = skipped == NULL ? NULL : PyTuple_Pack(2, result, skipped);
+        Py_XDECREF(skipped);
+        Py_DECREF(result);
+        result = pair;
+    }
 done:
     PyMem_Free(spans.items);
+    PyMem_Free(short_lines.items);
     PyBuffer_Release(&old_view);
     PyBuffer_Release(&new_view);
     return result;

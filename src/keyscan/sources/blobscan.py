@@ -31,7 +31,7 @@ from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject
 from keyscan.sources.content import is_plain_text
-from keyscan.sources.delta import NOTHING, DeltaPolicy, focus
+from keyscan.sources.delta import NOTHING, DeltaPolicy, Keywords, focus_carrying
 from keyscan.workers import OrderedWindow, WorkerPool
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     out = _BatchOutcome()
     in_batch = {item[3] for item in batch}
     wanted_later = Counter(item[4] for item in batch if item[4] in in_batch)  # successors in the batch
-    kept: dict[str, GitObject] = {}
+    kept: dict[str, tuple[GitObject, Keywords | None]] = {}  # a version, and its keywords once known
     names: list[str] = []
     for item in batch:
         if item[4] and item[4] not in in_batch:
@@ -162,13 +162,14 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     try:
         replies = _objects(names)
         for index, path, commit, oid, base, first in batch:
-            previous = (_take(kept, wanted_later, base) if base in in_batch else next(replies)) if base else None
+            previous, keywords = _take(kept, wanted_later, base) if base in in_batch else \
+                (next(replies) if base else None, None)
             reply = next(replies)
-            if oid in wanted_later:
-                kept[oid] = reply
             if base in dirty:  # a focused reading would only be read again whole (see _Verdicts)
                 previous = None
-            outcome = _scan_one(out, reply, previous, index, path, commit, first)
+            outcome, keywords = _scan_one(out, reply, previous, keywords, index, path, commit, first)
+            if oid in wanted_later:
+                kept[oid] = reply, keywords
             if outcome[2] or outcome[3] is None:
                 dirty.add(oid)
             out.blobs.append(outcome)
@@ -178,14 +179,17 @@ def _scan_batch(batch: list[_Item]) -> _BatchOutcome:
     return out
 
 
-def _take(kept: dict[str, GitObject], uses: Counter[str], oid: str) -> GitObject | None:
+def _take(kept: dict[str, tuple[GitObject, Keywords | None]], uses: Counter[str],
+          oid: str) -> tuple[GitObject | None, Keywords | None]:
     """A kept predecessor for one of its successors; dropped after the last (bounded memory)."""
     uses[oid] -= 1
-    return kept.pop(oid, None) if uses[oid] <= 0 else kept.get(oid)
+    return kept.pop(oid, (None, None)) if uses[oid] <= 0 else kept.get(oid, (None, None))
 
 
-def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, index: int, path: str,
-              commit: str, first: bool) -> _Outcome:
+def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, previous_keywords: Keywords | None,
+              index: int, path: str, commit: str, first: bool) -> tuple[_Outcome, Keywords | None]:
+    """Scan one blob (as its focus when it has a readable predecessor); also the wide-rule keywords it
+    holds when the focus found them, for the focus of the version after it (``focus_carrying``)."""
     assert _DETECTOR is not None
     summary = out.summary
     data = _usable(reply, path, commit, summary if first else ScanSummary())
@@ -194,21 +198,21 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
         found: list[Finding] = []
         if reply.ok and reply.type == "blob" and first:  # too large: path-only rules (a key file's name) still apply
             found = _DETECTOR.scan(Chunk(text="", path=path, blob_id=reply.oid)).findings
-        return index, False, found, None
+        return (index, False, found, None), None
     lfs = data.startswith(LFS_POINTER_PREFIX) and len(data) < 1024
     if first:
         summary.blobs_scanned += 1
         out.units += 1
         out.bytes += len(data)
         out.lfs += lfs
-    focused = None
+    focused = keywords = None
     if previous is not None and previous.data is not None and previous.type == "blob" and _POLICY is not None:
-        focused = focus(_POLICY, previous.data, data, path)
+        focused, keywords = focus_carrying(_POLICY, previous.data, data, path, previous_keywords)
     # nothing a rule looks for near the changes (clean when its predecessor is), or in a small whole blob
     if focused == NOTHING or (focused is None and _nothing_to_find(data, path)):
         if first:
             summary.bytes_scanned += len(data)
-        return index, focused is not None, [], CACHE_LFS if lfs else 0
+        return (index, focused is not None, [], CACHE_LFS if lfs else 0), keywords
     result = BatchResult(summary=summary if first else ScanSummary())
     covered, timeouts = result.summary.bytes_scanned, len(result.summary.rule_timeouts)
     is_text = scan_bytes(_DETECTOR, data if focused is None else focused, path, result, blob_id=reply.oid)
@@ -218,7 +222,7 @@ def _scan_one(out: _BatchOutcome, reply: GitObject, previous: GitObject | None, 
     if not first:  # a second, whole reading: only its rule timeouts are news
         summary.rule_timeouts.extend(result.summary.rule_timeouts)
     flags = ((0 if is_text else CACHE_BINARY) | (CACHE_LFS if lfs else 0)) if complete else None
-    return index, focused is not None, result.findings, flags
+    return (index, focused is not None, result.findings, flags), keywords
 
 
 def _nothing_to_find(data: bytes, path: str) -> bool:

@@ -25,7 +25,7 @@ occurs anywhere in it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress
 from operator import not_
@@ -92,10 +92,12 @@ class DeltaPolicy:
     def wider_contexts(self, data: bytes, path: str) -> list[tuple[int, tuple[bytes, ...]]] | None:
         """The wider contexts a change in ``data`` may need, widest first, each with the keywords that
         call for it (a change needs it only when one of them lies that close); None: scan ``data`` whole."""
+        return self.contexts_for(self._present(data) if self.wide else set(), path)
+
+    def contexts_for(self, present: Iterable[str], path: str) -> list[tuple[int, tuple[bytes, ...]]] | None:
+        """``wider_contexts`` for a text whose wide keywords are ``present`` (or a superset of them)."""
         wanted: dict[int, set[str]] = {}
-        if not self.wide:
-            return []
-        for keyword in self._present(data):
+        for keyword in present:
             for rule, need in self.wide[keyword]:
                 if rule.path_restricted and not rule.applies_to(path):
                     continue
@@ -112,15 +114,38 @@ def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | Non
     """``new`` with only its changes (and their context) kept, or None: scan ``new`` whole, or
     ``NOTHING``: no keyword, token shape or base64 candidate lies in that focus (``policy.may_find``),
     so its scan would find nothing."""
+    return focus_carrying(policy, old, new, path)[0]
+
+
+Keywords = frozenset[str]
+
+
+def focus_carrying(policy: DeltaPolicy, old: bytes, new: bytes, path: str,
+                   old_keywords: Keywords | None = None) -> tuple[bytes | None, Keywords | None]:
+    """``focus``, and the wide-rule keywords ``new`` holds (maybe a few more; None when not looked for).
+
+    Given those of ``old`` (``old_keywords``, from the focus of ``old`` against its own predecessor),
+    ``new``'s are found without a pass over the whole of it: a keyword lies within a line, and every
+    line of ``new`` outside its changed spans is a line ``old`` has, so ``new`` holds at most
+    ``old_keywords`` plus those in its changed lines.  (A keyword deleted since stays in the set: more
+    context, never less.)  A file's versions follow each other in a worker's batch, so most versions
+    skip that pass."""
     if len(new) < WHOLE_BELOW or not is_plain_text(new, path) or not is_plain_text(old, path):
-        return None
-    wider = policy.wider_contexts(new, path)
+        return None, None
+    changed: list[Span] | None = None
+    if old_keywords is None or not policy.wide:
+        present = frozenset(policy.present(new)) if policy.wide else frozenset()
+    else:
+        changed, short = changed_and_short(old, new)
+        added = [new[start:end] for start, end in (*changed, *short) if end > start]
+        present = old_keywords.union(policy.present(b"\n".join(added))) if added else old_keywords
+    wider = policy.contexts_for(present, path)
     if wider is None:
-        return None
+        return None, present
     widest = wider[0][0] if wider else 0
     keywords = {keyword.decode("utf-8") for _, words in wider for keyword in words}
     spans = []
-    for span in changed_spans(old, new):
+    for span in changed_spans(old, new) if changed is None else changed:
         if widest:  # the widest context, wherever a keyword that may need a wider one lies near
             region = grow(new, span, widest)
             if not keywords.isdisjoint(policy.present(new[region[0] : region[1]])):
@@ -129,10 +154,10 @@ def focus(policy: DeltaPolicy, old: bytes, new: bytes, path: str) -> bytes | Non
         spans.append(grow(new, span, policy.context_lines))
     spans = merge(spans)
     if policy.may_find is not None and not policy.may_find(b"\n\n".join(new[s:e] for s, e in spans), path):
-        return NOTHING  # (spans are joined as the blank line between them in the focus)
+        return NOTHING, present  # (spans are joined as the blank line between them in the focus)
     if sum(end - start for start, end in spans) > WHOLE_ABOVE * len(new):
-        return None
-    return blank_outside(new, spans)
+        return None, present
+    return blank_outside(new, spans), present
 
 
 def changed_spans(old: bytes, new: bytes) -> list[Span]:
@@ -144,15 +169,26 @@ def changed_spans(old: bytes, new: bytes) -> list[Span]:
     return changed_spans_python(old, new)
 
 
-def changed_spans_python(old: bytes, new: bytes) -> list[Span]:
-    """``changed_spans`` in Python: the reference the compiled version is tested against."""
+def changed_and_short(old: bytes, new: bytes) -> tuple[list[Span], list[Span]]:
+    """``changed_spans``, and the changed lines it leaves out for being short (``SHORTEST_LINE``):
+    together they cover every line of ``new`` that ``old`` lacks."""
+    if _fastdelta is not None:
+        return _fastdelta.changed_spans(old, new, REFINE_ABOVE, MAX_DEPTH, ANCHOR_TRIES, ANCHOR_LENGTH,
+                                        SHORTEST_LINE, True)
+    short: list[Span] = []
+    return changed_spans_python(old, new, short), short
+
+
+def changed_spans_python(old: bytes, new: bytes, short: list[Span] | None = None) -> list[Span]:
+    """``changed_spans`` in Python: the reference the compiled version is tested against (``short``
+    receives the changed lines left out for being short)."""
     spans: list[Span] = []
-    _split(old, 0, len(old), new, 0, len(new), spans, 0)
+    _split(old, 0, len(old), new, 0, len(new), spans, 0, short)
     return merge_python(spans)
 
 
 def _split(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int, out: list[Span],
-           depth: int) -> None:
+           depth: int, short: list[Span] | None = None) -> None:
     """Changed spans of ``new[start:end]`` against ``old[old_start:old_end]`` (both whole lines):
     cut the common prefix and suffix (C comparisons), then split the rest at a line both versions
     share (an anchor) and repeat on each side, as a patience diff does."""
@@ -169,11 +205,13 @@ def _split(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end
         return
     anchor = _anchor(old, old_cut, old_stop, new, cut, stop)
     if anchor is None:
-        out.extend(_changed_lines(old, old_cut, old_stop, new, cut, stop))
+        out.extend(_changed_lines(old, old_cut, old_stop, new, cut, stop, short))
         return
     line_start, line_end, old_line_start, old_line_end = anchor
-    _split(old, old_cut, max(old_cut, old_line_start - 1), new, cut, max(cut, line_start - 1), out, depth + 1)
-    _split(old, min(old_stop, old_line_end + 1), old_stop, new, min(stop, line_end + 1), stop, out, depth + 1)
+    _split(old, old_cut, max(old_cut, old_line_start - 1), new, cut, max(cut, line_start - 1), out, depth + 1,
+           short)
+    _split(old, min(old_stop, old_line_end + 1), old_stop, new, min(stop, line_end + 1), stop, out, depth + 1,
+           short)
 
 
 def _anchor(old: bytes, old_start: int, old_end: int, new: bytes, start: int,
@@ -206,8 +244,10 @@ def _whole_line(text: bytes, line: bytes, start: int, end: int) -> int:
     return -1
 
 
-def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int) -> list[Span]:
-    """Without an anchor: the lines of ``new[start:end]`` that ``old[old_start:old_end]`` lacks."""
+def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: int, end: int,
+                   short: list[Span] | None = None) -> list[Span]:
+    """Without an anchor: the lines of ``new[start:end]`` that ``old[old_start:old_end]`` lacks (the
+    short ones into ``short``)."""
     lines = new[start:end].split(b"\n")
     known = set(old[old_start:old_end].split(b"\n"))
     # indexes of the lines the old part lacks, found at C speed (map/compress)
@@ -218,9 +258,11 @@ def _changed_lines(old: bytes, old_start: int, old_end: int, new: bytes, start: 
     spans: list[Span] = []
     for index in added:
         line = lines[index]
-        if len(line.strip()) < SHORTEST_LINE:  # too short to hold or start a secret
-            continue
         line_start = start + ends[index] - len(line) + index
+        if len(line.strip()) < SHORTEST_LINE:  # too short to hold or start a secret
+            if short is not None:
+                short.append((line_start, line_start + len(line)))
+            continue
         spans.append((line_start, line_start + len(line)))
     return spans or [(start, start)]  # only moves, deletions or blank lines: where the two parted
 

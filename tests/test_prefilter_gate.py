@@ -3,6 +3,8 @@ focus of a change on its word (``keyscan.sources.delta``), so a wrong "no" would
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,3 +70,73 @@ def test_a_keyword_only_rules_for_other_files_use_is_no_reason(detector: Detecto
     xml = '<config>\n  <password>Zq8vN3xR7tLw2mPk</password>\n</config>\n'
     assert detector.may_find(xml.encode(), "conf/app.xml")
     assert detector.scan(Chunk(text=xml, path="conf/app.xml")).findings
+
+
+# -- shape_gate: a keyword common in code no longer starts its rule without the token's shape --------
+
+needs_hyperscan = pytest.mark.skipif(not fast_matcher_available(), reason="Hyperscan is not installed")
+GATED = [rule for rule in RULES if rule.shape_gate]
+RESEND = next(rule for rule in RULES if rule.id == "resend-api-key")
+# 're_' inside ordinary identifiers, as in most Python code
+CODE = "def compare_values(a, b):\n    are_equal = a == b\n    ignore_case = True\n    return are_equal\n"
+
+
+def test_rules_that_ask_for_a_shape_gate_exist_and_have_keywords() -> None:
+    assert RESEND in GATED
+    assert all(rule.keywords and rule.regex_source for rule in GATED)
+
+
+@needs_hyperscan
+def test_a_shape_gated_rule_waits_for_its_shape_in_ascii_text() -> None:
+    fast, pure = DETECTORS[True], DETECTORS[False]
+    planned = [rule.id for rule, _ in fast.index.plan(CODE).rules]
+    assert RESEND.id not in planned
+    assert RESEND.id in [rule.id for rule, _ in pure.index.plan(CODE).rules]  # the keyword alone decides there
+    assert not fast.may_find(CODE.encode(), "calc.py")
+    example = RESEND.positives[0].text
+    text = CODE + example + "\n"
+    assert RESEND.id in [rule.id for rule, _ in fast.index.plan(text).rules]
+    assert fast.may_find(text.encode(), "calc.py")
+    assert [f.rule_id for f in fast.scan(Chunk(text=text, path="calc.py")).findings] == [RESEND.id]
+    # non-ASCII text: Unicode classes or case folding could match what the ASCII shape cannot
+    accented = CODE + "# café\n"
+    assert RESEND.id in [rule.id for rule, _ in fast.index.plan(accented).rules]
+    assert fast.may_find(accented.encode(), "calc.py")
+
+
+def test_shape_gate_is_checked_by_the_schema() -> None:
+    from keyscan.errors import RuleError
+    from keyscan.rules.schema import build_rule
+
+    raw = {"id": "x-token", "name": "x", "provider": "x", "severity": "high", "confidence": "high",
+           "keywords": ["x_"], "regex": "(x_[a-z]{10})", "references": ["https://example.com"], "help": "h",
+           "examples": {"positive": ["x_abcdefghij", "x_bcdefghijk"], "negative": ["y", "z"]}}
+    assert build_rule({**raw, "shape_gate": True}, "rules.yaml").shape_gate
+    assert not build_rule(raw, "rules.yaml").shape_gate
+    with pytest.raises(RuleError, match="true or false"):
+        build_rule({**raw, "shape_gate": "yes"}, "rules.yaml")
+    with pytest.raises(RuleError, match="needs keywords"):
+        build_rule({**{k: v for k, v in raw.items() if k != "keywords"}, "shape_gate": True}, "rules.yaml")
+
+
+_UNGATED = Detector([dataclasses.replace(rule, shape_gate=False) for rule in RULES], use_fast=True) \
+    if fast_matcher_available() else None
+_GATED_PIECES = [example.text for rule in GATED for example in (*rule.positives, *rule.negatives)] + \
+    [keyword for rule in GATED for keyword in rule.keywords] + [CODE, "x = 1", "é", "\t", "  "]
+
+
+@needs_hyperscan
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(_GATED_PIECES), max_size=6), cut=st.integers(0, 30),
+       separator=st.sampled_from(["\n", " ", "", "\x1c"]))
+def test_the_shape_gate_changes_no_finding(parts: list[str], cut: int, separator: str) -> None:
+    """Gated and ungated, the fast path finds the same in texts made of the gated rules' examples and
+    keywords, joined in any way and cut anywhere (half a keyword, half a token)."""
+    assert _UNGATED is not None
+    text = separator.join(parts)[cut:]
+
+    def found(detector: Detector) -> list[tuple[str, str, int, int]]:
+        findings = detector.scan(Chunk(text=text, path="notes.txt")).findings
+        return [(f.rule_id, f.secret, f.line, f.column) for f in findings]
+
+    assert found(DETECTORS[True]) == found(_UNGATED)

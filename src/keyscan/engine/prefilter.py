@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from keyscan.engine import decoding
 from keyscan.engine.keyword_trie import KeywordTrie
 from keyscan.rules.model import Rule
@@ -59,22 +61,23 @@ class KeywordIndex:
             for keyword in rule.keywords:
                 self._rules_by_keyword[keyword].append(rule)
         self._order = {rule.id: i for i, rule in enumerate(rules)}
-        # keywords only path-restricted rules use ("pass" of the XML rule): in a file none of those
-        # rules looks at, such a keyword is no reason to scan (``may_match``)
-        self._restricted_keywords = {k: found for k, found in self._rules_by_keyword.items()
-                                     if all(rule.path_restricted for rule in found)}
         self._keyword_bytes = {k: k.encode("utf-8") for k in self.keywords}
         self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
         self._any_db: Any = None  # the same expressions, single-match: "can anything match?" (may_match)
         self._keyword_expressions: tuple[list[bytes], list[int]] = ([], [])
-        self._shapes: list[Rule] = []
+        self._shapes: list[Rule] = []  # rules whose regex Hyperscan also matches (prefilter mode)
+        self._gated: set[str] = set()  # keyword rules that also need their shape to run (``shape_gate``)
         if want_fast and _hyperscan is not None and self.rules:
             self._compile_hyperscan()
         shapes = {id(rule) for rule in self._shapes}
         # rules that run on every text, whatever it holds (without Hyperscan: the shapes too)
         self._everywhere = [rule for rule in self.always if id(rule) not in shapes]
+        # which rules a keyword's hit may start, in ASCII text (where a gated rule also needs its shape)
+        # and in any text; the gate (``may_match``) weighs a hit by these
+        self._starts = {k: [r for r in found if r.id not in self._gated] for k, found in self._rules_by_keyword.items()}
+        self._starts_any = self._rules_by_keyword
 
     @property
     def uses_fast_matcher(self) -> bool:
@@ -83,18 +86,22 @@ class KeywordIndex:
     def _compile_hyperscan(self) -> None:
         """Keywords as caseless literals; rules without keywords (a token shape and nothing else) as
         their own regex in Hyperscan's prefilter mode, which matches wherever the regex does (and
-        maybe more), so their regex need only run where Hyperscan saw the shape end."""
+        maybe more), so their regex need only run where Hyperscan saw the shape end.  Rules with
+        ``shape_gate`` add their regex the same way: they run only where both their keyword and their
+        shape occur (a keyword like ``re_`` is everywhere in code, a Resend key's shape is not)."""
         assert _hyperscan is not None
         expressions = [_literal(k) for k in self.keywords]
         flags = [_hyperscan.HS_FLAG_CASELESS] * len(expressions)  # every hit: the windows need them
         # path-restricted rules are cheap already: they run on a few files only
-        shapes = [r for r in self.always if r.path_pattern is None and r.reach is not None]
+        shapes = [r for r in self.rules if (not r.keywords and r.path_pattern is None and r.reach is not None)
+                  or (r.keywords and r.shape_gate)]
         try:
             self._db = _database(expressions, flags, shapes)
-        except Exception:  # a shape Hyperscan refuses: keep the ones it takes, the others run everywhere
-            shapes = [r for r in shapes if _compiles(r.regex_source or "")]
+        except Exception:  # a shape Hyperscan refuses: keep the ones it takes, the others run as before
+            shapes = [r for r in shapes if _compiles(_shape_source(r))]
             self._db = _database(expressions, flags, shapes)
         self._shapes = shapes
+        self._gated = {r.id for r in shapes if r.keywords}
         self._keyword_expressions = expressions, flags
 
     def may_match(self, data: bytes, applies: Callable[[Rule], bool] | None = None) -> bool:
@@ -106,11 +113,11 @@ class KeywordIndex:
         for base64 candidates."""
         if any(applies is None or applies(rule) for rule in self._everywhere):
             return True
-        restricted = self._restricted_keywords
+        starts = self._starts if data.isascii() else self._starts_any
 
-        def counts(keyword: str) -> bool:  # a keyword whose rules all skip this path leads nowhere
-            rules = restricted.get(keyword)
-            return rules is None or applies is None or any(applies(rule) for rule in rules)
+        def counts(keyword: str) -> bool:  # a hit leads nowhere when every rule it may start skips
+            # this path ("pass" of the XML rule in Python code) or waits for its shape (``re_``)
+            return any(applies is None or applies(rule) for rule in starts[keyword])
 
         if self._db is not None:
             if self._any_db is None:  # compiled on first use (~30 ms): tree scans never ask
@@ -154,13 +161,15 @@ class KeywordIndex:
         else:
             present = self._trie.present(lowered)
         selected = {r.id: r for r in self.always}
-        if shape_ends is not None:  # a shape Hyperscan did not see cannot match
-            for rule in self._shapes:
-                if rule.id not in shape_ends:
-                    del selected[rule.id]
         for keyword in present:
             for rule in self._rules_by_keyword[keyword]:
                 selected[rule.id] = rule
+        if shape_ends is not None:  # a shape Hyperscan did not see cannot match
+            for rule in self._shapes:
+                # (a gated rule's shape is ASCII: in other text its keyword alone decides, as without
+                # Hyperscan, where Unicode classes or case folding might match what the shape cannot)
+                if rule.id not in shape_ends and (is_ascii or not rule.keywords):
+                    selected.pop(rule.id, None)
         ordered = sorted(selected.values(), key=lambda r: self._order[r.id])
         if applies is not None:
             ordered = [rule for rule in ordered if not rule.path_restricted or applies(rule)]
@@ -312,7 +321,7 @@ def _windows(text: str | bytes, positions: list[int], before: int, after: int) -
 def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule], extra_flags: int = 0) -> Any:
     """Keywords, then shapes, then the base64 candidate start (ids in that order)."""
     assert _hyperscan is not None
-    expressions = expressions + [(r.regex_source or "").encode("utf-8") for r in shapes]
+    expressions = expressions + [_shape_source(r).encode("utf-8") for r in shapes]
     expressions.append(decoding.CANDIDATE_START)
     flags = flags + [_hyperscan.HS_FLAG_PREFILTER | extra_flags] * len(shapes) + [extra_flags]
     if not expressions:
@@ -320,6 +329,14 @@ def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule], ex
     db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
     db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
     return db
+
+
+_GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])[A-Za-z_][A-Za-z0-9_]*>")
+
+
+def _shape_source(rule: Rule) -> str:
+    """A rule's regex for Hyperscan: named groups unnamed (Hyperscan refuses a name used twice)."""
+    return _GROUP_NAME.sub("(?:", rule.regex_source or "")
 
 
 def _compiles(source: str) -> bool:

@@ -64,6 +64,7 @@ class Rule:
     overlaps: tuple[str, ...] = ()
     summary: str = field(default="")
     keyword_scope: str = "match"  # "file": the keywords only gate the file; the regex runs over all of it
+    shape_gate: bool = False  # with Hyperscan: run only where the regex's shape occurs too (prefilter)
 
     @functools.cached_property
     def pattern(self) -> regex.Pattern[str] | None:

@@ -39,6 +39,7 @@ OPTIONAL = (
     "overlaps",
     "description",
     "keyword_scope",
+    "shape_gate",
 )
 KEYWORD_SCOPES = ("match", "file")
 DEFAULT_FILTERS = ("placeholder", "provider-example")
@@ -128,6 +129,12 @@ def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:
     keyword_scope = raw.get("keyword_scope", "match")
     if keyword_scope not in KEYWORD_SCOPES:
         raise check.fail("keyword_scope", f"must be one of {', '.join(KEYWORD_SCOPES)}")
+    shape_gate = raw.get("shape_gate", False)
+    if not isinstance(shape_gate, bool):
+        raise check.fail("shape_gate", "must be true or false")
+    if shape_gate and (not keywords or source is None):
+        raise check.fail("shape_gate", "needs keywords and a regex (a rule without keywords is gated by its shape "
+                                       "already)")
     revoke = raw.get("revoke")
     problem = check_revoke_block(revoke) if revoke is not None else None
     if problem:
@@ -161,6 +168,7 @@ def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:
         overlaps=check.string_list("overlaps"),
         summary=check.string("description", required=False),
         keyword_scope=keyword_scope,
+        shape_gate=shape_gate,
     )
     if pattern is not None:
         rule.__dict__["pattern"] = pattern  # already compiled for validation: keep it

@@ -17,6 +17,9 @@ Unicode semantics, so keywords it is.)
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +28,7 @@ import regex
 
 from keyscan.engine import decoding
 from keyscan.engine.keyword_trie import KeywordTrie
+from keyscan.memo import memo_dir, read_memo, write_memo
 from keyscan.rules.model import Rule
 
 Window = tuple[int, int]
@@ -324,10 +328,30 @@ def _database(expressions: list[bytes], flags: list[int], shapes: list[Rule], ex
     expressions = expressions + [_shape_source(r).encode("utf-8") for r in shapes]
     expressions.append(decoding.CANDIDATE_START)
     flags = flags + [_hyperscan.HS_FLAG_PREFILTER | extra_flags] * len(shapes) + [extra_flags]
-    if not expressions:
-        return None
+    return compiled_database(expressions, flags)
+
+
+def compiled_database(expressions: list[bytes], flags: list[int]) -> Any:
+    """A block-mode Hyperscan database of ``expressions`` (ids in list order), loaded from the memo
+    (``keyscan.memo``) when the same ones were compiled before: compiling costs ~0.2 s of every start
+    (and of every history worker), loading well under a millisecond.  A memo that does not check out or
+    will not load (damaged, another CPU or Hyperscan) is compiled again and replaced."""
+    assert _hyperscan is not None
+    key = repr((_hyperscan.__version__, platform.machine(), expressions, flags)).encode("utf-8", "replace")
+    path = memo_dir("hyperscan") / f"{hashlib.sha256(key).hexdigest()}.db"
+    memo = read_memo(path)
+    if memo is not None and len(memo) > 32 and hashlib.sha256(memo[32:]).digest() == memo[:32]:
+        try:
+            db = _hyperscan.loadb(memo[32:], _hyperscan.HS_MODE_BLOCK)
+            db.scratch = _hyperscan.Scratch(db)
+            return db
+        except Exception:  # hyperscan.error: compiled for another platform or version
+            pass
     db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
     db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
+    with contextlib.suppress(Exception):  # a database Hyperscan cannot serialise is simply not memoised
+        payload = _hyperscan.dumpb(db)
+        write_memo(path, hashlib.sha256(payload).digest() + payload)
     return db
 
 
@@ -364,9 +388,8 @@ def presence_matcher(keywords: Sequence[str], use_fast: bool | None = None) -> C
     if not words:
         return lambda data: set()
     if _hyperscan is not None and (use_fast is None or use_fast):
-        db = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=[_literal(k) for k in words], ids=list(range(len(words))), elements=len(words),
-                   flags=[_hyperscan.HS_FLAG_CASELESS | _hyperscan.HS_FLAG_SINGLEMATCH] * len(words))
+        db = compiled_database([_literal(k) for k in words],
+                               [_hyperscan.HS_FLAG_CASELESS | _hyperscan.HS_FLAG_SINGLEMATCH] * len(words))
 
         def present_fast(data: bytes) -> set[str]:
             found: set[str] = set()

@@ -6,8 +6,6 @@ import contextlib
 import hashlib
 import importlib.resources
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import yaml
 
 from keyscan.errors import RuleError
+from keyscan.memo import memo_dir, read_memo, write_memo
 from keyscan.rules.model import Rule, RuleSet
 from keyscan.rules.schema import build_rule
 
@@ -23,20 +22,15 @@ SCHEMA_TAG = "keyscan/rules/v1"
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "keyscan" / "rules"
-
-
 def _parse_yaml(text: str) -> Any:
     """YAML -> data, memoised as JSON by content hash: building Python objects from YAML costs
     several times more than reading JSON, and every keyscan run loads the whole catalog."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    cached = _cache_dir() / f"{digest}.json"
-    try:
-        return json.loads(cached.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
+    cached = memo_dir("rules") / f"{digest}.json"
+    memo = read_memo(cached)
+    if memo is not None:
+        with contextlib.suppress(ValueError):
+            return json.loads(memo.decode("utf-8"))
     document = yaml.load(text, Loader=_SAFE_LOADER)
     try:
         payload = json.dumps(document)
@@ -44,12 +38,7 @@ def _parse_yaml(text: str) -> Any:
         return document
     if json.loads(payload) != document:
         return document
-    with contextlib.suppress(OSError):
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=cached.parent, prefix=".rules-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(temporary, cached)
+    write_memo(cached, payload.encode("utf-8"))
     return document
 
 

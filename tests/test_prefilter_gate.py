@@ -87,6 +87,12 @@ def test_rules_that_ask_for_a_shape_gate_exist_and_have_keywords() -> None:
 
 
 @needs_hyperscan
+def test_hyperscan_takes_the_shape_of_every_rule_that_asks_for_one() -> None:
+    """A shape Hyperscan refused would leave its rule keyword-gated without a word: none is."""
+    assert DETECTORS[True].index._gated == {rule.id for rule in GATED}
+
+
+@needs_hyperscan
 def test_a_shape_gated_rule_waits_for_its_shape_in_ascii_text() -> None:
     fast, pure = DETECTORS[True], DETECTORS[False]
     planned = [rule.id for rule, _ in fast.index.plan(CODE).rules]
@@ -140,3 +146,39 @@ def test_the_shape_gate_changes_no_finding(parts: list[str], cut: int, separator
         return [(f.rule_id, f.secret, f.line, f.column) for f in findings]
 
     assert found(DETECTORS[True]) == found(_UNGATED)
+
+
+_SPACE_PATTERNS = [r"key\s{0,3}=\s{0,3}(\w{4,})", r"[^\s=]{2,}\s=", r"(?x) a \s b  # [ not a class" "\n",
+                   r"(?i)x[\s,]Y\b", r"(?P<secret>k\w)(?P<secret>=)?"]
+
+
+@needs_hyperscan
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="key=ab xyKY,\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x7f[#", max_size=24))
+def test_on_ascii_text_a_shape_matches_wherever_its_regex_does(text: str) -> None:
+    """What ``shape_gate`` rests on: ``regex``'s ``\\s``, ``\\w``, ``\\b`` and caseless letters read ASCII
+    text as Hyperscan's do (Python's ``re`` would differ: its ``\\s`` takes \\x1c-\\x1f, ``regex``'s does
+    not), named groups may repeat a name, and verbose patterns keep their comments."""
+    import dataclasses
+
+    import regex
+
+    from keyscan.engine.prefilter import _shape_source, compiled_database
+
+    for pattern in _SPACE_PATTERNS:
+        if regex.search(pattern, text) is None:
+            continue
+        shape = _shape_source(dataclasses.replace(RESEND, regex_source=pattern))
+        assert _shape_hits(compiled_database([shape.encode()], [_prefilter()]), text), (pattern, text)
+
+
+def _prefilter() -> int:
+    import hyperscan
+
+    return int(hyperscan.HS_FLAG_PREFILTER)
+
+
+def _shape_hits(database: object, text: str) -> list[int]:
+    hits: list[int] = []
+    database.scan(text.encode(), match_event_handler=lambda ident, start, end, flags, context: hits.append(end))  # type: ignore[attr-defined]
+    return hits

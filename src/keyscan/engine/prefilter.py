@@ -359,7 +359,10 @@ _GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])[A-Za-z_][A-Za-z0-9_]*>")
 
 
 def _shape_source(rule: Rule) -> str:
-    """A rule's regex for Hyperscan: named groups unnamed (Hyperscan refuses a name used twice)."""
+    """A rule's regex for Hyperscan: named groups unnamed (Hyperscan refuses a name used twice).  On
+    ASCII text the rest reads alike in both engines (``regex``'s ``\\s`` is Unicode White_Space, which
+    in ASCII is Hyperscan's ``[\\t\\n\\v\\f\\r ]``; ``\\w``, ``\\d``, ``\\b`` and caseless letters agree), and
+    prefilter mode drops lookarounds, so the shape matches wherever the regex can."""
     return _GROUP_NAME.sub("(?:", rule.regex_source or "")
 
 

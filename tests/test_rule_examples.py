@@ -67,3 +67,16 @@ def test_builtin_rule_files_validate_eagerly() -> None:
     for path in sorted(builtin_rules_dir().glob("*.yaml")):
         for rule in load_rule_file(path, eager=True):
             assert rule.pattern is not None or rule.path_pattern is not None
+
+
+def test_builtin_allowlists_and_requirements_compile_on_first_use() -> None:
+    """Start-up time: the built-in catalog's extra patterns are compiled at their first search only."""
+    from keyscan.rules.model import LazyPattern
+
+    by_id = {rule.id: rule for rule in RULES}
+    allow = by_id["sql-user-password"].allow_values[0]
+    assert isinstance(allow, LazyPattern)
+    assert allow.search("md5" + "0123456789abcdef" * 2) and not allow.search("md5-not-a-hash")
+    requirement = by_id["aws-secret-access-key"].requires
+    assert requirement is not None and isinstance(requirement.pattern, LazyPattern)
+    assert requirement.pattern.search("key id AKIAIOSFODNN7EXAMPLE here", 7, 30)

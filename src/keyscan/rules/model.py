@@ -22,11 +22,30 @@ class Example:
     path: str = "example.txt"
 
 
+class LazyPattern:
+    """A regex compiled at its first search: a run meets few of the built-in rules' allowlists and
+    requirements, and compiling all of them cost ~0.1 s of every start (before any file is read)."""
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: regex.Pattern[str] | None = None
+
+    def search(self, string: str, *args: Any, **kwargs: Any) -> regex.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = regex.compile(self.pattern)
+        return self._compiled.search(string, *args, **kwargs)
+
+
+Searchable = regex.Pattern[str] | LazyPattern
+
+
 @dataclass(frozen=True)
 class Requirement:
     """Another pattern that must occur within ``within_lines`` of the match (e.g. an AWS key id)."""
 
-    pattern: regex.Pattern[str]
+    pattern: Searchable
     within_lines: int
 
 
@@ -49,8 +68,8 @@ class Rule:
     min_entropy: dict[str, float]
     checksum: str | None
     filters: tuple[str, ...]
-    allow_values: tuple[regex.Pattern[str], ...]
-    allow_paths: tuple[regex.Pattern[str], ...]
+    allow_values: tuple[Searchable, ...]
+    allow_paths: tuple[Searchable, ...]
     requires: Requirement | None
     tags: tuple[str, ...]
     references: tuple[str, ...]

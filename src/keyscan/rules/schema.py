@@ -15,7 +15,7 @@ from keyscan.engine.filters import FILTERS
 from keyscan.errors import RuleError
 from keyscan.model import Confidence, Severity
 from keyscan.revoke.names import check_revoke_block
-from keyscan.rules.model import Example, Requirement, Rule
+from keyscan.rules.model import Example, LazyPattern, Requirement, Rule, Searchable
 
 ID_PATTERN = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ALPHABETS = ("hex", "base64", "alnum", "any")
@@ -48,9 +48,10 @@ DEFAULT_FILTERS = ("placeholder", "provider-example")
 class _Checker:
     """Carries the file and rule id so each check can raise a precise error."""
 
-    def __init__(self, path: str, raw: Any) -> None:
+    def __init__(self, path: str, raw: Any, eager: bool = True) -> None:
         self.path = path
         self.raw = raw
+        self.eager = eager
         self.rule_id = raw.get("id") if isinstance(raw, dict) else None
 
     def fail(self, field: str, problem: str) -> RuleError:
@@ -70,6 +71,15 @@ class _Checker:
             raise self.fail(field, "must be a list of non-empty strings")
         return tuple(value)
 
+    def pattern(self, field: str, pattern: Any) -> Searchable:
+        """``compile`` for a user's rule file; for the built-in catalog (``eager`` off) the pattern is
+        compiled at its first use (the test suite compiles every one)."""
+        if self.eager:
+            return self.compile(field, pattern)
+        if not isinstance(pattern, str) or not pattern:
+            raise self.fail(field, "must be a non-empty regular expression")
+        return LazyPattern(pattern)
+
     def compile(self, field: str, pattern: Any) -> regex.Pattern[str]:
         if not isinstance(pattern, str) or not pattern:
             raise self.fail(field, "must be a non-empty regular expression")
@@ -87,7 +97,7 @@ def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:
     and each regex compiles on first use."""
     if not isinstance(raw, dict):
         raise RuleError(path, None, "rules", "each rule must be a mapping")
-    check = _Checker(path, raw)
+    check = _Checker(path, raw, eager)
     for key in raw:
         if key not in REQUIRED and key not in OPTIONAL:
             raise check.fail(str(key), "unknown field")
@@ -236,7 +246,7 @@ def _allow(check: _Checker, kind: str) -> tuple[regex.Pattern[str], ...]:
     items = allow.get(kind, [])
     if not isinstance(items, list):
         raise check.fail(f"allow.{kind}", "must be a list of regular expressions")
-    return tuple(check.compile(f"allow.{kind}", item) for item in items)
+    return tuple(check.pattern(f"allow.{kind}", item) for item in items)
 
 
 def _requires(check: _Checker) -> Requirement | None:
@@ -248,7 +258,7 @@ def _requires(check: _Checker) -> Requirement | None:
     within = value.get("within_lines", 5)
     if isinstance(within, bool) or not isinstance(within, int) or within < 0:
         raise check.fail("requires.within_lines", "must be a non-negative integer")
-    return Requirement(check.compile("requires.regex", value["regex"]), within)
+    return Requirement(check.pattern("requires.regex", value["regex"]), within)
 
 
 def _examples(check: _Checker, keywords: tuple[str, ...]) -> tuple[tuple[Example, ...], tuple[Example, ...]]:

@@ -14,6 +14,7 @@ import yaml
 
 from keyscan.errors import RuleError
 from keyscan.memo import memo_dir, read_memo, write_memo
+from keyscan.rules import reach_memo
 from keyscan.rules.model import Rule, RuleSet
 from keyscan.rules.schema import build_rule
 
@@ -90,6 +91,7 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                     raise RuleError(str(file), rule.id, "id", f"duplicate id (also in {seen[rule.id]})")
                 seen[rule.id] = str(file)
                 rules.append(rule)
+    reach_memo.prime(rules)
     return RuleSet(rules)
 
 

@@ -130,7 +130,9 @@ def focus_carrying(policy: DeltaPolicy, old: bytes, new: bytes, path: str,
     ``old_keywords`` plus those in its changed lines.  (A keyword deleted since stays in the set: more
     context, never less.)  A file's versions follow each other in a worker's batch, so most versions
     skip that pass."""
-    if len(new) < WHOLE_BELOW or not is_plain_text(new, path) or not is_plain_text(old, path):
+    if len(new) < WHOLE_BELOW or not is_plain_text(new, path):
+        return None, None
+    if old_keywords is None and not is_plain_text(old, path):  # (carried keywords: old was checked)
         return None, None
     changed: list[Span] | None = None
     if old_keywords is None or not policy.wide:
@@ -143,12 +145,13 @@ def focus_carrying(policy: DeltaPolicy, old: bytes, new: bytes, path: str,
     if wider is None:
         return None, present
     widest = wider[0][0] if wider else 0
-    keywords = {keyword.decode("utf-8") for _, words in wider for keyword in words}
+    keywords = tuple({keyword for _, words in wider for keyword in words})
     spans = []
     for span in changed_spans(old, new) if changed is None else changed:
         if widest:  # the widest context, wherever a keyword that may need a wider one lies near
             region = grow(new, span, widest)
-            if not keywords.isdisjoint(policy.present(new[region[0] : region[1]])):
+            nearby = new[region[0] : region[1]].lower()  # as caseless as the keyword matcher: ASCII
+            if any(keyword in nearby for keyword in keywords):
                 spans.append(region)
                 continue
         spans.append(grow(new, span, policy.context_lines))

@@ -38,7 +38,11 @@ if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
 BATCH_BLOBS = 256  # blob ids per batch (the worker reads the contents, one at a time)
-LINEAGE_STRETCH = 1024  # blobs regrouped by file at a time (see _in_lineage_order), handed out together
+# Blobs regrouped by file at a time (see _in_lineage_order), handed out together.  Longer stretches keep
+# more of a file's versions in one batch (read once, keywords carried): on pytest's history 7,186 of the
+# predecessors were read separately at 1,024, 1,420 at 8,192 and 861 at 16,384, and the synthetic
+# history (fast-import packs, which made whole-history grouping four times slower) got faster too.
+LINEAGE_STRETCH = 16384
 STREAM_FROM = 1000  # blobs to read before the walk ends that start the workers (see BlobScan)
 SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
 # Fewer blobs to read than this are all scanned whole (the same findings): making the focus policy

@@ -512,3 +512,26 @@ def test_small_blobs_with_nothing_a_rule_looks_for_skip_the_detector(tmp_path: P
         assert report["summary"]["blobs_scanned"] == 3
         # with --pure the keyword-less token rules run on every text, so nothing can be skipped
         assert sorted(scanned) == (["app.env", "calc.py", "notes.txt"] if mode else ["app.env"])
+
+
+def test_a_scan_ends_in_small_batches_so_the_workers_finish_together() -> None:
+    """The last ``TAIL_BLOBS`` of a first reading go out ``TAIL_BATCH`` at a time; every blob once."""
+
+    class Collect:
+        def __init__(self) -> None:
+            self.batches: list[list[Any]] = []
+
+        def submit(self, batch: list[Any]) -> None:
+            self.batches.append(batch)
+
+    jobs = [blobscan.BlobJob(f"{i:040x}", f"file{i % 7}.txt") for i in range(3000)]
+    sizes = {}
+    for last in (False, True):
+        collect = Collect()
+        blobscan._submit(collect, jobs, list(range(3000)), {}, first=True, last=last)  # type: ignore[arg-type]
+        assert [item[0] for batch in collect.batches for item in batch] == list(range(3000))  # each once
+        sizes[last] = [len(batch) for batch in collect.batches]
+    assert sizes[False] == [blobscan.BATCH_BLOBS] * 11 + [3000 - 11 * blobscan.BATCH_BLOBS]
+    assert max(sizes[True]) <= blobscan.BATCH_BLOBS
+    tail = [size for size in sizes[True] if size <= blobscan.TAIL_BATCH]
+    assert sizes[True][-len(tail):] == tail and sum(tail) >= blobscan.TAIL_BLOBS - blobscan.TAIL_BATCH

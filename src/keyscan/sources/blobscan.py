@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
 BATCH_BLOBS = 256  # blob ids per batch (the worker reads the contents, one at a time)
+TAIL_BLOBS, TAIL_BATCH = 2048, 32  # the last blobs of a scan go out in small batches (see _submit)
 # Blobs regrouped by file at a time (see _in_lineage_order), handed out together.  Longer stretches keep
 # more of a file's versions in one batch (read once, keywords carried): on pytest's history 7,186 of the
 # predecessors were read separately at 1,024, 1,420 at 8,192 and 861 at 16,384, and the synthetic
@@ -466,7 +467,8 @@ class BlobScan:
             if self.focused:
                 self._predecessors(stretch)
             order = _in_lineage_order(stretch, self.predecessor, self.lineage)
-            _submit(self.workers, self.jobs_list, order, self.predecessor, first=True)
+            _submit(self.workers, self.jobs_list, order, self.predecessor, first=True,
+                    last=everything and not self.waiting)
 
     def _predecessors(self, stretch: list[int]) -> None:
         """For each blob to read that replaced another: the index of that predecessor when it is read
@@ -506,13 +508,16 @@ class BlobScan:
 
 
 def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int], predecessor: dict[int, int],
-            *, first: bool) -> None:
+            *, first: bool, last: bool = False) -> None:
+    """Hand ``indexes`` out in batches of ``BATCH_BLOBS``; the ``last`` ones of a scan's first reading end
+    in batches of ``TAIL_BATCH``, so no worker is left with a long batch while the others idle."""
     batch: list[_Item] = []
-    for index in indexes:
+    tail_from = len(indexes) - TAIL_BLOBS if last else len(indexes)
+    for position, index in enumerate(indexes):
         job = jobs_list[index]
         commit = job.provenance.commit if job.provenance is not None else ""
         batch.append((index, job.path, commit, job.oid, job.base if index in predecessor else "", first))
-        if len(batch) >= BATCH_BLOBS:
+        if len(batch) >= (BATCH_BLOBS if position < tail_from else TAIL_BATCH):
             workers.submit(batch)
             batch = []
     if batch:

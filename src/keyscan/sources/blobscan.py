@@ -44,6 +44,7 @@ TAIL_BLOBS, TAIL_BATCH = 2048, 32  # the last blobs of a scan go out in small ba
 # predecessors were read separately at 1,024, 1,420 at 8,192 and 861 at 16,384, and the synthetic
 # history (fast-import packs, which made whole-history grouping four times slower) got faster too.
 LINEAGE_STRETCH = 16384
+FIRST_STRETCH = 4096  # the first stretch, so the workers need not wait for a long one to be walked
 STREAM_FROM = 1000  # blobs to read before the walk ends that start the workers (see BlobScan)
 SERIAL_BELOW = 200  # fewer blobs than this are scanned in-process: a pool costs more than it saves
 # Fewer blobs to read than this are all scanned whole (the same findings): making the focus policy
@@ -383,6 +384,7 @@ class BlobScan:
         self.lfs = 0
         self.seen = 0  # jobs_list[:seen] looked at
         self.waiting: list[int] = []  # to read, not handed out yet
+        self.handed = 0  # blobs handed out so far
         self.reading: set[int] = set()  # every blob to read so far
         self.position: dict[str, int] = {}  # blob id -> index (a predecessor's)
         self.predecessor: dict[int, int] = {}
@@ -461,9 +463,16 @@ class BlobScan:
         self.workers = workers
 
     def _hand_out(self, *, everything: bool) -> None:
+        """Hand out whole stretches (all that is left when ``everything``).  Stretches start at
+        ``FIRST_STRETCH`` and double up to ``LINEAGE_STRETCH``: the workers start early, most blobs
+        still go out in long stretches."""
         assert self.workers is not None
-        while len(self.waiting) >= LINEAGE_STRETCH or (everything and self.waiting):
-            stretch, self.waiting = self.waiting[:LINEAGE_STRETCH], self.waiting[LINEAGE_STRETCH:]
+        while True:
+            size = min(LINEAGE_STRETCH, max(FIRST_STRETCH, self.handed))
+            if not (len(self.waiting) >= size or (everything and self.waiting)):
+                break
+            stretch, self.waiting = self.waiting[:size], self.waiting[size:]
+            self.handed += len(stretch)
             if self.focused:
                 self._predecessors(stretch)
             order = _in_lineage_order(stretch, self.predecessor, self.lineage)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import regex
-import yaml
 
 from keyscan.errors import ConfigError
 from keyscan.model import Confidence, Severity
@@ -101,6 +100,8 @@ def _read(path: Path) -> Any:
             return document
         tool = document.get("tool", {})
         return tool.get("keyscan", {}) if isinstance(tool, dict) else {}
+    import yaml  # here, not at the top: a run without a YAML config file does not need it (~25 ms)
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -7,9 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import TextIO
-
-from tqdm import tqdm
+from typing import Any, TextIO
 
 
 def use_color(flag: bool | None, stream: TextIO) -> bool:
@@ -30,9 +28,31 @@ def progress_enabled(quiet: bool) -> bool:
     return sys.stderr.isatty()
 
 
-def progress_bar(total: int | None, unit: str, enabled: bool) -> tqdm:
-    return tqdm(total=total, unit=unit, disable=not enabled, file=sys.stderr, leave=False,
-                dynamic_ncols=True, smoothing=0.1)
+class _NoBar:
+    """What a disabled progress bar is asked, answered with nothing: tqdm (and the importlib.metadata
+    it pulls in, ~35 ms of every start) is imported only when a bar is shown."""
+
+    total: int | None = None
+
+    def update(self, count: int = 1) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+    def set_postfix_str(self, text: str = "", refresh: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int | None, unit: str, enabled: bool) -> Any:
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True, smoothing=0.1)
 
 
 def warn(message: str) -> None:

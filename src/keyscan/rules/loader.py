@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from keyscan.errors import RuleError
 from keyscan.memo import memo_dir, read_memo, write_memo
 from keyscan.rules import reach_memo
@@ -19,8 +17,6 @@ from keyscan.rules.model import Rule, RuleSet
 from keyscan.rules.schema import build_rule
 
 SCHEMA_TAG = "keyscan/rules/v1"
-# libyaml's safe loader when PyYAML was built with it: rule loading is on every run's start-up path.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _parse_yaml(text: str) -> Any:
@@ -32,7 +28,10 @@ def _parse_yaml(text: str) -> Any:
     if memo is not None:
         with contextlib.suppress(ValueError):
             return json.loads(memo.decode("utf-8"))
-    document = yaml.load(text, Loader=_SAFE_LOADER)
+    import yaml  # only when the memo misses: importing it costs ~25 ms of every start
+
+    # libyaml's safe loader when PyYAML was built with it
+    document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     try:
         payload = json.dumps(document)
     except (TypeError, ValueError):  # not plain JSON data (dates, sets...): just don't cache
@@ -41,6 +40,12 @@ def _parse_yaml(text: str) -> Any:
         return document
     write_memo(cached, payload.encode("utf-8"))
     return document
+
+
+def _yaml_error() -> type[Exception]:
+    import yaml
+
+    return yaml.YAMLError
 
 
 def builtin_rules_dir() -> Path:
@@ -63,7 +68,7 @@ def load_rule_file(path: Path, *, eager: bool = True) -> list[Rule]:
         raise RuleError(name, None, "file", f"cannot read: {exc.__class__.__name__}") from None
     try:
         document = _parse_yaml(text)
-    except yaml.YAMLError as exc:
+    except _yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RuleError(name, None, "yaml", f"invalid YAML{where}") from None

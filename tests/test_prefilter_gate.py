@@ -104,10 +104,25 @@ def test_a_shape_gated_rule_waits_for_its_shape_in_ascii_text() -> None:
     assert RESEND.id in [rule.id for rule, _ in fast.index.plan(text).rules]
     assert fast.may_find(text.encode(), "calc.py")
     assert [f.rule_id for f in fast.scan(Chunk(text=text, path="calc.py")).findings] == [RESEND.id]
-    # non-ASCII text: Unicode classes or case folding could match what the ASCII shape cannot
+    # non-ASCII text: Unicode classes or case folding could match what the ASCII shape cannot, so the
+    # keyword decides wherever the rule's regex would run over non-ASCII text, and only there
     accented = CODE + "# café\n"
     assert RESEND.id in [rule.id for rule, _ in fast.index.plan(accented).rules]
     assert fast.may_find(accented.encode(), "calc.py")
+    far = "# café\n" + "x = 1\n" * 2000 + CODE
+    assert RESEND.id not in [rule.id for rule, _ in fast.index.plan(far).rules]
+    assert RESEND.id in [rule.id for rule, _ in fast.index.plan(far + "# naïve\n").rules]
+
+
+@needs_hyperscan
+def test_a_gated_rule_still_runs_where_its_regex_meets_non_ascii_text() -> None:
+    """Unicode ``\\w`` takes the é of ``GITHUBé_TOKEN``, Hyperscan's ASCII shape cannot: the rule must run
+    in that window although its keyword's other window, far away, is ASCII and the shape is nowhere."""
+    key = "57f524de48b0d38ab741818e7b87a3cc33c2c7c9"  # the rule's own positive example's value
+    text = "docs: see github.com\n" + "x = 1\n" * 400 + f"GITHUBé_TOKEN={key}\n"
+    found = {fast: [(f.rule_id, f.secret) for f in detector.scan(Chunk(text=text, path="settings.py")).findings]
+             for fast, detector in DETECTORS.items()}
+    assert found[True] == found[False] == [("github-oauth-token-legacy", key)]
 
 
 def test_shape_gate_is_checked_by_the_schema() -> None:
@@ -134,12 +149,14 @@ _GATED_PIECES = [example.text for rule in GATED for example in (*rule.positives,
 @needs_hyperscan
 @settings(max_examples=300, deadline=None)
 @given(parts=st.lists(st.sampled_from(_GATED_PIECES), max_size=6), cut=st.integers(0, 30),
-       separator=st.sampled_from(["\n", " ", "", "\x1c"]))
-def test_the_shape_gate_changes_no_finding(parts: list[str], cut: int, separator: str) -> None:
+       separator=st.sampled_from(["\n", " ", "", "\x1c"]),
+       far=st.sampled_from(["", "é ñ\n" + "x = 1\n" * 400, "x = 1\n" * 400]))
+def test_the_shape_gate_changes_no_finding(parts: list[str], cut: int, separator: str, far: str) -> None:
     """Gated and ungated, the fast path finds the same in texts made of the gated rules' examples and
-    keywords, joined in any way and cut anywhere (half a keyword, half a token)."""
+    keywords, joined in any way and cut anywhere (half a keyword, half a token), with non-ASCII text
+    near them or only far away."""
     assert _UNGATED is not None
-    text = separator.join(parts)[cut:]
+    text = far + separator.join(parts)[cut:]
 
     def found(detector: Detector) -> list[tuple[str, str, int, int]]:
         findings = detector.scan(Chunk(text=text, path="notes.txt")).findings

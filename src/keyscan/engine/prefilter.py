@@ -168,12 +168,15 @@ class KeywordIndex:
         for keyword in present:
             for rule in self._rules_by_keyword[keyword]:
                 selected[rule.id] = rule
+        unshaped: set[str] = set()  # gated rules whose shape is absent from this non-ASCII text
         if shape_ends is not None:  # a shape Hyperscan did not see cannot match
             for rule in self._shapes:
-                # (a gated rule's shape is ASCII: in other text its keyword alone decides, as without
-                # Hyperscan, where Unicode classes or case folding might match what the shape cannot)
-                if rule.id not in shape_ends and (is_ascii or not rule.keywords):
+                if rule.id in shape_ends:
+                    continue
+                if is_ascii or not rule.keywords:
                     selected.pop(rule.id, None)
+                elif rule.id in selected:  # decided below, by its windows
+                    unshaped.add(rule.id)
         ordered = sorted(selected.values(), key=lambda r: self._order[r.id])
         if applies is not None:
             ordered = [rule for rule in ordered if not rule.path_restricted or applies(rule)]
@@ -205,6 +208,11 @@ class KeywordIndex:
                 positions = keyword_hits[mine[0]] if len(mine) == 1 else \
                     sorted(p for k in mine for p in keyword_hits[k])
                 made[key] = _windows(text, positions, reach[0], reach[1] + max(len(k) for k in mine))
+            if rule.id in unshaped and all(text[start:end].isascii() for start, end in made[key]):
+                # A gated rule's shape reads ASCII as the regex does (Unicode classes or case folding
+                # could match non-ASCII text the shape cannot): where every window the regex would run
+                # in is ASCII, a shape absent from the whole text means no match in them either.
+                continue
             plan.append((rule, made[key]))
         return Plan(plan, base64)
 

@@ -3,6 +3,7 @@ focus of a change on its word (``keyscan.sources.delta``), so a wrong "no" would
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 import pytest
@@ -42,6 +43,18 @@ def test_plain_code_holds_nothing_and_a_base64_value_or_keyword_is_something(det
     assert detector.may_find(plain + b'blob = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"\n', "calc.py")
     assert detector.may_find(plain + b"api_token = compute()\n", "calc.py")
     assert detector.may_find(plain, "certs/release.p12")  # a file-name rule applies whatever the content
+
+
+@pytest.mark.parametrize("detector", [*(DETECTORS[True] for _ in MODES[1:]), KEYWORDED])
+def test_a_base64_candidate_that_decodes_to_nothing_is_no_reason(detector: Detector) -> None:
+    """Paths and hashes after '=' or ':' look like base64 values; only those that decode to text are
+    scanned (``decoded_segments``), so the others say nothing, and the scan agrees."""
+    plain = b"def add(a, b):\n    return a + b\n"
+    for value in (b'checksum = "d41d8cd98f00b204e9800998ecf8427e"\n', b"prefix: /usr/local/lib/python3.11/x\n"):
+        assert not detector.may_find(plain + value, "calc.py")
+        assert detector.scan(Chunk(text=(plain + value).decode(), path="calc.py")).findings == []
+    encoded = base64.b64encode(b"user: deploy\npassword: not-a-real-one\n")
+    assert detector.may_find(plain + b'config = "' + encoded + b'"\n', "calc.py")
 
 
 def test_without_hyperscan_rules_that_run_everywhere_keep_the_answer_yes() -> None:

@@ -46,6 +46,12 @@ def decoded_segments(text: str, windows: Sequence[tuple[int, int]] | None = None
             return
 
 
+def decodes_any(data: bytes) -> bool:
+    """Whether ``decoded_segments`` finds any segment in ``data`` read as UTF-8 (as the detector reads
+    it): a candidate that does not decode gives the scan nothing to look at."""
+    return next(decoded_segments(data.decode("utf-8", "replace")), None) is not None
+
+
 def has_candidate(data: bytes) -> bool:
     """Whether ``data`` holds the start of a base64 candidate (what ``decoded_segments`` looks at)."""
     return _CANDIDATE_BYTES.search(data) is not None

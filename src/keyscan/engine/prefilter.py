@@ -114,7 +114,8 @@ class KeywordIndex:
 
         One single-match Hyperscan pass (it costs about what a full pass costs: the saving is in the
         decoding and planning it spares); without Hyperscan, a trie pass for the keywords and a search
-        for base64 candidates."""
+        for base64 candidates.  A base64 candidate counts only when one decodes to text (most are paths
+        and hashes after an '=' or ':'): only decoded text is scanned for it."""
         if any(applies is None or applies(rule) for rule in self._everywhere):
             return True
         starts = self._starts if data.isascii() else self._starts_any
@@ -129,16 +130,22 @@ class KeywordIndex:
                 expressions, flags = self._keyword_expressions
                 self._any_db = _database(expressions, [f | single for f in flags], self._shapes, single)
             keywords, count = self.keywords, len(self.keywords)
+            base64_id = count + len(self._shapes)
+            encoded = []
 
             def on_match(ident: int, start: int, end: int, flags: int, context: object) -> bool:
+                if ident == base64_id:  # a reason only if a value decodes: checked after the pass
+                    encoded.append(end)
+                    return False
                 return ident >= count or counts(keywords[ident])  # True ends the scan: "maybe"
 
             try:
                 self._any_db.scan(data, match_event_handler=on_match)
             except _hyperscan.ScanTerminated:  # type: ignore[union-attr]
                 return True
-            return False
-        return any(map(counts, self._trie.present(data.lower()))) or decoding.has_candidate(data)
+            return bool(encoded) and decoding.decodes_any(data)
+        return any(map(counts, self._trie.present(data.lower()))) or \
+            (decoding.has_candidate(data) and decoding.decodes_any(data))
 
     def plan(self, data: str, windows: bool = True,
              applies: Callable[[Rule], bool] | None = None) -> Plan:

@@ -138,6 +138,18 @@ def test_a_gated_rule_still_runs_where_its_regex_meets_non_ascii_text() -> None:
     assert found[True] == found[False] == [("github-oauth-token-legacy", key)]
 
 
+@needs_hyperscan
+def test_a_gated_rules_shape_without_its_keyword_is_no_reason() -> None:
+    """``generic-url-query-secret``'s shape is loose ('=' and 16 URL characters); without one of its
+    keywords (``key=``, ``token=``...) the rule cannot run, so its shape alone says nothing."""
+    fast = DETECTORS[True]
+    text = 'def add(a, b):\n    return a + b\nnext_page = "/items?page=2&sort=createdat.descending"\n'
+    assert not fast.may_find(text.encode(), "calc.py")
+    assert fast.scan(Chunk(text=text, path="calc.py")).findings == []
+    keyed = text.replace("sort=", "api_key=")
+    assert fast.may_find(keyed.encode(), "calc.py")
+
+
 def test_shape_gate_is_checked_by_the_schema() -> None:
     from keyscan.errors import RuleError
     from keyscan.rules.schema import build_rule

@@ -129,19 +129,30 @@ class KeywordIndex:
                 single = _hyperscan.HS_FLAG_SINGLEMATCH  # type: ignore[union-attr]
                 expressions, flags = self._keyword_expressions
                 self._any_db = _database(expressions, [f | single for f in flags], self._shapes, single)
-            keywords, count = self.keywords, len(self.keywords)
-            base64_id = count + len(self._shapes)
-            encoded = []
+            keywords, count, shapes = self.keywords, len(self.keywords), self._shapes
+            base64_id = count + len(shapes)
+            encoded: list[int] = []
+            seen: set[str] = set()  # keywords that started nothing on their own
+            gated: list[Rule] = []  # gated rules whose shape occurs: a reason with one of their keywords
 
             def on_match(ident: int, start: int, end: int, flags: int, context: object) -> bool:
-                if ident == base64_id:  # a reason only if a value decodes: checked after the pass
+                if ident < count:
+                    if counts(keywords[ident]):
+                        return True  # ends the scan: "maybe"
+                    seen.add(keywords[ident])
+                elif ident == base64_id:  # a reason only if a value decodes: checked after the pass
                     encoded.append(end)
-                    return False
-                return ident >= count or counts(keywords[ident])  # True ends the scan: "maybe"
+                elif not shapes[ident - count].keywords:
+                    return True
+                else:
+                    gated.append(shapes[ident - count])
+                return False
 
             try:
                 self._any_db.scan(data, match_event_handler=on_match)
             except _hyperscan.ScanTerminated:  # type: ignore[union-attr]
+                return True
+            if any((applies is None or applies(rule)) and not seen.isdisjoint(rule.keywords) for rule in gated):
                 return True
             return bool(encoded) and decoding.decodes_any(data)
         return any(map(counts, self._trie.present(data.lower()))) or \

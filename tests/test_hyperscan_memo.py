@@ -83,3 +83,9 @@ def test_an_unwritable_cache_directory_only_costs_the_compile(monkeypatch: pytes
     blocker.write_text("x")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert _hits(prefilter.compiled_database(EXPRESSIONS, FLAGS)) == [(0, 6), (1, 30)]
+
+
+def test_memo_directories_are_private(memo: Path) -> None:
+    prefilter.compiled_database(EXPRESSIONS, FLAGS)
+    assert memo.stat().st_mode & 0o777 == 0o700
+    assert all(entry.stat().st_mode & 0o777 == 0o600 for entry in memo.iterdir())

@@ -28,7 +28,7 @@ def read_memo(path: Path) -> bytes | None:
 def write_memo(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (a concurrent reader never sees half a file)."""
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # as the scan cache's directory
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".memo-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:

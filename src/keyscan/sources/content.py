@@ -14,15 +14,17 @@ def is_utf16(data: bytes) -> bool:
 
 def is_binary(data: bytes) -> bool:
     """NUL in the first 8000 bytes, as git decides; UTF-16 with a BOM is text."""
-    if is_utf16(data):
-        return False
-    return data.find(b"\x00", 0, BINARY_SNIFF) >= 0  # (no copy of the first bytes)
+    return not is_utf16(data) and _nul_sniffed(data)
 
 
 def is_plain_text(data: bytes, path: str) -> bool:
     """Text the detector reads as it is: not binary, not UTF-16 and not a notebook (those it converts
     first), so a look at the raw bytes sees what the detector sees."""
-    return not path.endswith(".ipynb") and not is_utf16(data) and not is_binary(data)
+    return not path.endswith(".ipynb") and not is_utf16(data) and not _nul_sniffed(data)
+
+
+def _nul_sniffed(data: bytes) -> bool:
+    return data.find(b"\x00", 0, BINARY_SNIFF) >= 0  # (no copy of the first bytes)
 
 
 def decode_text(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Where start-up work is memoised: parsed rule files, compiled Hyperscan databases.
+"""Where start-up work is memoised: parsed rule files, compiled Hyperscan databases, rules' regex reach.
 
 ``$XDG_CACHE_HOME/keyscan/<kind>``, else ``~/.cache/keyscan/<kind>``.  These hold no scan result, only
 what keyscan rebuilds from its own inputs when an entry is missing or unreadable, so they are not the

@@ -74,19 +74,18 @@ class _Checker:
     def pattern(self, field: str, pattern: Any) -> Searchable:
         """``compile`` for a user's rule file; for the built-in catalog (``eager`` off) the pattern is
         compiled at its first use (the test suite compiles every one)."""
-        if self.eager:
-            return self.compile(field, pattern)
-        if not isinstance(pattern, str) or not pattern:
-            raise self.fail(field, "must be a non-empty regular expression")
-        return LazyPattern(pattern)
+        return self.compile(field, pattern) if self.eager else LazyPattern(self.regex_text(field, pattern))
 
     def compile(self, field: str, pattern: Any) -> regex.Pattern[str]:
-        if not isinstance(pattern, str) or not pattern:
-            raise self.fail(field, "must be a non-empty regular expression")
         try:
-            return regex.compile(pattern)
+            return regex.compile(self.regex_text(field, pattern))
         except regex.error as exc:
             raise self.fail(field, f"does not compile: {exc}") from None
+
+    def regex_text(self, field: str, pattern: Any) -> str:
+        if not isinstance(pattern, str) or not pattern:
+            raise self.fail(field, "must be a non-empty regular expression")
+        return pattern
 
 
 def build_rule(raw: Any, path: str, *, eager: bool = True) -> Rule:

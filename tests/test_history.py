@@ -462,7 +462,7 @@ def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, mo
     real_popen, real_prepare = history.popen_git, pipeline.prepare
 
     def popen(repo: str, args: list[str]):  # type: ignore[no-untyped-def]
-        events.append(" ".join(args[:1] + [a for a in args if a == "--raw"]))
+        events.append(" ".join([history._subcommand(args)] + [a for a in args if a == "--raw"]))
         return real_popen(repo, args)
 
     def prepare(*args, **kwargs):  # type: ignore[no-untyped-def]

@@ -224,8 +224,14 @@ def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = Fal
     return walk
 
 
+# git log keeps up to 96 MiB of unpacked delta bases by default, for trees here: it made the walk's git
+# grow from 12 to 51 MiB PSS between 5,000 and 20,000 synthetic commits (71 MiB on pytest's history).
+# With 2 MiB: 7 and 21 MiB (57 on pytest), and git's CPU time is the same within noise.
+WALK_CONFIG = ("-c", "core.deltaBaseCacheLimit=2m")
+
+
 def walk_args(revisions: Sequence[str]) -> list[str]:
-    return ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
+    return [*WALK_CONFIG, "log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
             "--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z", f"--format={_LOG_FORMAT}",
             *revisions, "--"]
 
@@ -279,7 +285,15 @@ def git_stream(repo: str, args: Sequence[str], stdin: bytes = b"",
             proc.wait()
         proc.stdout.close()
     if code != 0:
-        raise GitError(f"git {args[0]} failed: {errors.message() or 'exit ' + str(code)}")
+        raise GitError(f"git {_subcommand(args)} failed: {errors.message() or 'exit ' + str(code)}")
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command ``args`` run, after any ``-c NAME=VALUE`` settings."""
+    at = 0
+    while at < len(args) - 1 and args[at] == "-c":
+        at += 2
+    return args[at] if at < len(args) else "?"
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:

@@ -21,6 +21,7 @@ from keyscan.gitcmd import run_git
 from keyscan.sources.history import (
     _HEADER,
     _LOG_FORMAT,
+    WALK_CONFIG,
     EarlyStart,
     Walk,
     _parse_log,
@@ -120,7 +121,7 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
     ``_result_blob``), oid empty where the line leaves no scannable blob (a deletion, a submodule, a
     symlink): ranges still need its path."""
     request = "".join(f"{c}\n" for c in commits).encode("ascii")
-    with git_stream(repo, ["log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS], request) as stream:
+    with git_stream(repo, [*WALK_CONFIG, "log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS], request) as stream:
         sha = ""
         parts: list[bytes] = []
         tokens = _tokens(stream)

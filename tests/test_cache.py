@@ -246,7 +246,8 @@ def test_batch_outcome_lists_only_clean_uncut_blobs(tmp_path: Path) -> None:
 
 def _walk_signature(walk: history.Walk) -> tuple[Any, ...]:
     blobs = [(oid, s.commit, s.path, s.more, s.total) for oid, s in walk.blobs.items()]
-    return walk.commits, blobs, walk.touched
+    commits = [walk.commits.provenance(index) for index in range(len(walk.commits))]
+    return commits, blobs, walk.touched
 
 
 def _branchy_repo(root: Path) -> GitRepo:

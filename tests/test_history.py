@@ -218,13 +218,13 @@ def test_one_cat_file_process_streams_every_blob(story: Story, monkeypatch) -> N
 
 def test_the_walk_sees_merge_created_blobs_and_root_files(story: Story) -> None:
     walk = walk_history(str(story.repo.path), ["--all"])
-    order = [c.commit for c in walk.commits]
+    order = walk.commits.ids()
     assert order.index(story.c1) < order.index(story.c2) < order.index(story.m1)
     assert order.index(story.f1) < order.index(story.m1)
     paths = {s.path for s in walk.blobs.values()}
     assert {"README.md", "config.py", "merged.cfg", "vendor.txt"} <= paths
     merged = next(s for s in walk.blobs.values() if s.path == "merged.cfg")
-    assert walk.commits[merged.commit].commit == story.m2
+    assert walk.commits.id(merged.commit) == story.m2
 
 
 # -- ranges ---------------------------------------------------------------------------------
@@ -528,7 +528,7 @@ def test_a_scan_ends_in_small_batches_so_the_workers_finish_together() -> None:
     sizes = {}
     for last in (False, True):
         collect = Collect()
-        blobscan._submit(collect, jobs, list(range(3000)), {}, first=True, last=last)  # type: ignore[arg-type]
+        blobscan._submit(collect, jobs, None, list(range(3000)), {}, first=True, last=last)  # type: ignore[arg-type]
         assert [item[0] for batch in collect.batches for item in batch] == list(range(3000))  # each once
         sizes[last] = [len(batch) for batch in collect.batches]
     assert sizes[False] == [blobscan.BATCH_BLOBS] * 11 + [3000 - 11 * blobscan.BATCH_BLOBS]

@@ -120,6 +120,21 @@ def test_empty_repository_is_clean_with_a_note(tmp_path: Path) -> None:
     assert "no commits yet" in notes(result)
 
 
+def test_sha256_repository_names_full_commit_ids(tmp_path: Path) -> None:
+    """A repository made with ``--object-format=sha256`` (64-hex ids) is walked like any other."""
+    repo = GitRepo(tmp_path / "sha256", init=False)
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main", "--object-format=sha256")
+    removed, present = github_token(), github_token()
+    first = repo.commit("add old key", {"old.env": f"KEY={removed}\n"})
+    second = repo.commit("add config", {"config.py": f"TOKEN = '{present}'\n"})
+    repo.commit("remove old key", {"old.env": None})
+    result = history(str(repo.path))
+    assert result.code == 1 and len(first) == 64
+    assert {s: (f["commit"], f["status"]) for s, f in found(result).items()} == {
+        removed: (first, "removed"), present: (second, "present")}
+
+
 def test_detached_head_decides_status(origin) -> None:  # type: ignore[no-untyped-def]
     repo, removed, present = origin
     repo.checkout("--detach", "HEAD~1")  # old.env still exists here

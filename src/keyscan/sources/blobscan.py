@@ -26,10 +26,11 @@ from keyscan.cache import BINARY as CACHE_BINARY
 from keyscan.cache import LFS as CACHE_LFS
 from keyscan.cache import cached_blobs, record_blobs
 from keyscan.engine.detector import Detector
-from keyscan.model import Chunk, Finding, Provenance, ScanSummary
+from keyscan.model import Chunk, Finding, ScanSummary
 from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
 from keyscan.sources.catfile import CatFile, GitObject
+from keyscan.sources.commitlog import CommitLog
 from keyscan.sources.content import is_plain_text
 from keyscan.sources.delta import NOTHING, DeltaPolicy, Keywords, focus_carrying
 from keyscan.workers import OrderedWindow, WorkerPool
@@ -62,7 +63,7 @@ LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 class BlobJob:
     oid: str
     path: str
-    provenance: Provenance | None = None
+    commit: int = -1  # the introducing commit's index in the scan's CommitLog (-1: not from a history)
     base: str = ""  # the blob this one replaced at ``path`` ("" for a new file): its predecessor
 
 
@@ -84,7 +85,7 @@ class _BatchOutcome:
 
 
 # (job index, path, commit id or "", oid, predecessor oid or "", first reading of this blob): plain
-# values, cheap to pickle (a Provenance costs ten times more); the parent adds a finding's commit details
+# values, cheap to pickle; the parent adds a finding's commit details
 _Item = tuple[int, str, str, str, str, bool]
 # what a worker sends back for each blob: BlobOutcome's fields, as a tuple for the same reason
 _Outcome = tuple[int, bool, list[Finding], "int | None"]
@@ -350,10 +351,10 @@ class _Workers:
 def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
                on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
-               clean_outside: Collection[str] = ()) -> ScanSummary:
+               clean_outside: Collection[str] = (), commits: CommitLog | None = None) -> ScanSummary:
     """Scan each blob of ``jobs_list`` once (see ``BlobScan``, which this runs over the whole list)."""
     with BlobScan(detector, repo, jobs_list, on_findings, jobs=jobs, progress=progress, cache=cache,
-                  policy=policy, clean_outside=clean_outside) as scan:
+                  policy=policy, clean_outside=clean_outside, commits=commits) as scan:
         scan.extend(len(jobs_list))
         return scan.finish()
 
@@ -371,13 +372,14 @@ class BlobScan:
     blobs found clean are recorded.  With a ``policy`` (made, by each worker, when there are at least
     ``FOCUS_FROM_BLOBS`` blobs to read), blobs are scanned as their changes where that gives the same
     answer (module docstring); ``clean_outside`` names predecessors outside ``jobs_list`` to treat as
-    clean (a range's base, whose secrets the range does not report)."""
+    clean (a range's base, whose secrets the range does not report).  ``commits`` holds the commits
+    the jobs' ``commit`` indexes name (it may be set later, before the first ``extend``)."""
 
     def __init__(self, detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
                  on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                  cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
-                 clean_outside: Collection[str] = ()) -> None:
-        self.detector, self.repo, self.jobs_list = detector, repo, jobs_list
+                 clean_outside: Collection[str] = (), commits: CommitLog | None = None) -> None:
+        self.detector, self.repo, self.jobs_list, self.commits = detector, repo, jobs_list, commits
         self.jobs, self.progress, self.cache = jobs, progress, cache
         self.policy, self.clean_outside = policy, clean_outside
         self.summary = ScanSummary()
@@ -433,7 +435,8 @@ class BlobScan:
         while verdicts.again:  # blobs whose predecessor had findings, and the versions after them
             again, verdicts.again = verdicts.again, {}
             focused = {index: predecessor[index] for index, whole in again.items() if not whole}
-            _submit(workers, self.jobs_list, _in_lineage_order(sorted(again), focused, {}), focused, first=False)
+            _submit(workers, self.jobs_list, self.commits, _in_lineage_order(sorted(again), focused, {}), focused,
+                    first=False)
             workers.drain()
         _note_lfs(self.summary, self.lfs)
         return self.summary
@@ -476,7 +479,7 @@ class BlobScan:
             if self.focused:
                 self._predecessors(stretch)
             order = _in_lineage_order(stretch, self.predecessor, self.lineage)
-            _submit(self.workers, self.jobs_list, order, self.predecessor, first=True,
+            _submit(self.workers, self.jobs_list, self.commits, order, self.predecessor, first=True,
                     last=everything and not self.waiting)
 
     def _predecessors(self, stretch: list[int]) -> None:
@@ -500,10 +503,11 @@ class BlobScan:
     def _absorb(self, part: _BatchOutcome) -> None:
         self.summary.merge(part.summary)
         self.lfs += part.lfs
-        verdicts, jobs_list = self.verdicts, self.jobs_list
+        verdicts, jobs_list, commits = self.verdicts, self.jobs_list, self.commits
         for index, focused, findings, flags in part.blobs:
-            provenance = jobs_list[index].provenance
-            if findings and provenance is not None:  # the worker had only the commit id
+            commit = jobs_list[index].commit
+            if findings and commit >= 0 and commits is not None:  # the worker had only the commit id
+                provenance = commits.provenance(commit)
                 findings = [finding.replace(commit=provenance.commit, author=provenance.author,
                                             email=provenance.email, date=provenance.date,
                                             subject=provenance.subject) for finding in findings]
@@ -516,15 +520,15 @@ class BlobScan:
         self.bar.set_postfix_str(f"{self.scanned_bytes / 1e6:.1f} MB", refresh=False)
 
 
-def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], indexes: list[int], predecessor: dict[int, int],
-            *, first: bool, last: bool = False) -> None:
+def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], commits: CommitLog | None, indexes: list[int],
+            predecessor: dict[int, int], *, first: bool, last: bool = False) -> None:
     """Hand ``indexes`` out in batches of ``BATCH_BLOBS``; the ``last`` ones of a scan's first reading end
     in batches of ``TAIL_BATCH``, so no worker is left with a long batch while the others idle."""
     batch: list[_Item] = []
     tail_from = len(indexes) - TAIL_BLOBS if last else len(indexes)
     for position, index in enumerate(indexes):
         job = jobs_list[index]
-        commit = job.provenance.commit if job.provenance is not None else ""
+        commit = commits.id(job.commit) if job.commit >= 0 and commits is not None else ""
         batch.append((index, job.path, commit, job.oid, job.base if index in predecessor else "", first))
         if len(batch) >= (BATCH_BLOBS if position < tail_from else TAIL_BATCH):
             workers.submit(batch)

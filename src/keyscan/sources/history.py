@@ -28,10 +28,11 @@ from typing import IO, TYPE_CHECKING, Any
 from keyscan.engine.detector import Detector
 from keyscan.errors import GitError
 from keyscan.gitcmd import popen_git, run_git
-from keyscan.model import Finding, Provenance, ScanSummary
+from keyscan.model import Finding, ScanSummary
 from keyscan.scanner import BatchResult
 from keyscan.sources.blobscan import BlobJob, BlobScan, scan_blobs
 from keyscan.sources.catfile import StderrTail
+from keyscan.sources.commitlog import CommitLog
 from keyscan.sources.delta import DeltaPolicy
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ class Sighting:
 
 @dataclass
 class Walk:
-    commits: list[Provenance] = field(default_factory=list)  # walk order: parents before children
+    commits: CommitLog = field(default_factory=CommitLog)  # walk order: parents before children
     blobs: dict[str, Sighting] = field(default_factory=dict)  # in order of first appearance
     touched: set[str] | None = None  # every path a commit changed, deletions included (ranges only)
     # called with the walk before each commit is read (the ones before it are complete): a scan that
@@ -321,11 +322,11 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
         if stripped.startswith(_HEADER):
             if walk.on_commit is not None:
                 walk.on_commit(walk)
-            fields = [stripped[1:]] + [next(tokens, b"") for _ in range(4)]
-            sha, author, email, date, subject = (f.decode("utf-8", "replace") for f in fields)
-            walk.commits.append(Provenance(commit=sha, author=intern(author), email=intern(email), date=date,
-                                           subject=subject))
-            current = len(walk.commits) - 1
+            fields = [next(tokens, b"") for _ in range(4)]
+            try:
+                current = walk.commits.append(stripped[1:], *fields)
+            except ValueError:
+                raise GitError("git log printed a commit id keyscan cannot read") from None
         elif stripped.startswith(b":"):
             path = next(tokens, b"")
             oid, base = _result_blob(stripped) or ("", "")
@@ -426,7 +427,7 @@ class Aggregator:
         for entry in self.secrets.values():
             keys = sorted(set(entry.others))[:MAX_LOCATIONS]
             occurrences: list[dict[str, Any]] = [
-                {"commit": walk.commits[c].commit, "path": self.prefix + p, "line": line, "column": column}
+                {"commit": walk.commits.id(c), "path": self.prefix + p, "line": line, "column": column}
                 for c, p, line, column in keys
             ]
             finding = entry.finding
@@ -488,11 +489,11 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     base = RangeBase()
     if request.is_range:
         base = range_base(repo, request.revisions, walk, summary)
-        jobs_list = [BlobJob(oid, s.path, walk.commits[s.commit], s.base) for oid, s in walk.blobs.items()
+        jobs_list = [BlobJob(oid, s.path, s.commit, s.base) for oid, s in walk.blobs.items()
                      if oid not in base.blobs]
         aggregator = Aggregator(jobs_list, request.prefix)
         scanned = scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
-                             cache=cache, policy=policy, clean_outside=base.blobs)
+                             cache=cache, policy=policy, clean_outside=base.blobs, commits=walk.commits)
     summary.merge(scanned)
     old_secrets = _base_fingerprints(detector, repo, base, summary, jobs=jobs) if base.versions else set()
     result.findings = [f for f in aggregator.findings(walk, tree.blobs, summary)
@@ -542,13 +543,14 @@ class _Feeder:
             return
         if walk is not self.walk:  # a walk started again (a failing cache) lists the same blobs first
             self.walk, self.repeated = walk, len(self.jobs_list)
+            self.scan.commits = walk.commits  # the same commits in the same order, so the same indexes
         jobs_list = self.jobs_list
         for oid in fresh:
             if self.repeated:
                 self.repeated -= 1
                 continue
             sighting = walk.blobs[oid]
-            jobs_list.append(BlobJob(oid, sighting.path, walk.commits[sighting.commit], sighting.base))
+            jobs_list.append(BlobJob(oid, sighting.path, sighting.commit, sighting.base))
         fresh.clear()
         self.scan.extend(len(jobs_list))
 

@@ -45,7 +45,7 @@ def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_
     walk = Walk(touched=set() if track_paths else None)
     _read_commits(repo, revisions, walk, early)
     walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
-    ids = [commit.commit for commit in walk.commits]
+    ids = walk.commits.ids()
     known = cache.known_commits(ids)
     missing = [i for i in ids if i not in known]
     try:

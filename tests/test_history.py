@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -528,7 +529,8 @@ def test_a_scan_ends_in_small_batches_so_the_workers_finish_together() -> None:
     sizes = {}
     for last in (False, True):
         collect = Collect()
-        blobscan._submit(collect, jobs, None, list(range(3000)), {}, first=True, last=last)  # type: ignore[arg-type]
+        none = array("i", [blobscan.NO_PREDECESSOR]) * 3000
+        blobscan._submit(collect, jobs, None, list(range(3000)), none, first=True, last=last)  # type: ignore[arg-type]
         assert [item[0] for batch in collect.batches for item in batch] == list(range(3000))  # each once
         sizes[last] = [len(batch) for batch in collect.batches]
     assert sizes[False] == [blobscan.BATCH_BLOBS] * 11 + [3000 - 11 * blobscan.BATCH_BLOBS]

@@ -16,9 +16,11 @@ occurrences and status built from them do not change.
 from __future__ import annotations
 
 import multiprocessing.util
+from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from keyscan import interrupts
@@ -261,32 +263,46 @@ def unreadable(reply: GitObject, path: str, commit: str, summary: ScanSummary) -
     summary.incomplete = True
 
 
-_CLEAN, _DIRTY, _PENDING = 0, 1, 2
+# A blob's predecessor, per job index (one ``array`` of them, not a dict: 4 bytes a blob): the index of
+# the version it replaced, read earlier in the scan; -1 when that version is known clean; NO_PREDECESSOR
+# when it is scanned whole.
+NO_PREDECESSOR = -2
+_UNSETTLED, _CLEAN, _DIRTY, _PENDING = 0, 1, 2, 3
 
 
 class _Verdicts:
     """Settles blobs in history order (see the module docstring) and hands on their findings."""
 
-    def __init__(self, predecessor: dict[int, int], emit: Callable[[int, list[Finding]], None]) -> None:
-        self.predecessor = predecessor  # focused blob -> its predecessor's index (-1: known clean)
+    def __init__(self, predecessor: array[int], emit: Callable[[int, list[Finding]], None]) -> None:
+        self.predecessor = predecessor  # see NO_PREDECESSOR
         self.emit = emit
-        self.state: dict[int, int] = {}
+        self.state = bytearray()  # per job index, grown as blobs are offered
         self.waiting: dict[int, list[BlobOutcome]] = {}
         self.again: dict[int, bool] = {}  # blobs to read again: True whole, False focused (they waited)
         self.clean: list[tuple[int, int]] = []  # (index, cache flags) settled clean since last taken
 
     def offer(self, blob: BlobOutcome) -> None:
         if blob.focused:
-            before = self.predecessor.get(blob.index, -1)
-            verdict = _CLEAN if before < 0 else self.state.get(before, _DIRTY)
+            before = self.predecessor[blob.index]
+            verdict = _CLEAN if before < 0 else self._state(before)
             if verdict != _CLEAN:
-                self.state[blob.index] = _PENDING
+                self._set_state(blob.index, _PENDING)
                 if verdict == _PENDING:
                     self.waiting.setdefault(before, []).append(blob)
                 else:
                     self._read_again(blob.index)
                 return
         self._settle(blob)
+
+    def _state(self, index: int) -> int:
+        """A blob's state; one never settled counts as dirty (its successor is read again whole)."""
+        state = self.state[index] if index < len(self.state) else _UNSETTLED
+        return _DIRTY if state == _UNSETTLED else state
+
+    def _set_state(self, index: int, value: int) -> None:
+        if index >= len(self.state):
+            self.state.extend(bytes(index + 1 - len(self.state)))
+        self.state[index] = value
 
     def _read_again(self, index: int) -> None:
         """Read ``index`` again whole, and the versions that waited on it again with it (focused, one
@@ -303,7 +319,7 @@ class _Verdicts:
         while stack:
             blob = stack.pop()
             dirty = bool(blob.findings) or blob.flags is None
-            self.state[blob.index] = _DIRTY if dirty else _CLEAN
+            self._set_state(blob.index, _DIRTY if dirty else _CLEAN)
             if blob.findings:
                 self.emit(blob.index, blob.findings)
             elif blob.flags is not None:
@@ -387,10 +403,12 @@ class BlobScan:
         self.seen = 0  # jobs_list[:seen] looked at
         self.waiting: list[int] = []  # to read, not handed out yet
         self.handed = 0  # blobs handed out so far
-        self.reading: set[int] = set()  # every blob to read so far
+        # per job index, as arrays (a few bytes a blob; dicts and sets of ints cost ~70-100)
+        self.to_read = bytearray()  # 1: the blob is to be read (not answered by the cache)
+        self.reading = 0  # how many are
         self.position: dict[str, int] = {}  # blob id -> index (a predecessor's)
-        self.predecessor: dict[int, int] = {}
-        self.lineage: dict[int, int] = {}
+        self.predecessor = array("i")  # see NO_PREDECESSOR
+        self.lineage = array("i")  # see _in_lineage_order
         self.focused = False
         self.verdicts = _Verdicts(self.predecessor, on_findings)
         self.scanned_bytes = 0
@@ -405,6 +423,9 @@ class BlobScan:
         jobs_list, first = self.jobs_list, self.seen
         for index in range(first, known):
             self.position.setdefault(jobs_list[index].oid, index)
+        self.to_read.extend(bytes(known - first))
+        self.predecessor.extend(repeat(NO_PREDECESSOR, known - first))
+        self.lineage.extend(range(first, known))
         if self.cache is not None:
             todo, lfs = cached_blobs(self.cache, jobs_list[first:known], self.summary)
             self.lfs += lfs
@@ -413,8 +434,11 @@ class BlobScan:
             new = list(range(first, known))
         self.seen = known
         self.waiting.extend(new)
-        self.reading.update(new)
-        if self.workers is None and len(self.reading) >= max(1, STREAM_FROM):
+        to_read = self.to_read
+        for index in new:
+            to_read[index] = 1
+        self.reading += len(new)
+        if self.workers is None and self.reading >= max(1, STREAM_FROM):
             self._start(complete=False)
         if self.workers is not None:
             self._hand_out(everything=False)
@@ -427,16 +451,19 @@ class BlobScan:
                 return self.summary
             self._start(complete=True)
         assert self.workers is not None and self.bar is not None
-        self.bar.total = len(self.reading)
+        self.bar.total = self.reading
         self.bar.refresh()
         self._hand_out(everything=True)
         workers, verdicts, predecessor = self.workers, self.verdicts, self.predecessor
         workers.drain()
         while verdicts.again:  # blobs whose predecessor had findings, and the versions after them
             again, verdicts.again = verdicts.again, {}
-            focused = {index: predecessor[index] for index, whole in again.items() if not whole}
-            _submit(workers, self.jobs_list, self.commits, _in_lineage_order(sorted(again), focused, {}), focused,
-                    first=False)
+            focused = array("i", repeat(NO_PREDECESSOR, len(predecessor)))
+            for index, whole in again.items():
+                if not whole:
+                    focused[index] = predecessor[index]
+            order = _in_lineage_order(sorted(again), focused, array("i", range(len(predecessor))))
+            _submit(workers, self.jobs_list, self.commits, order, focused, first=False)
             workers.drain()
         _note_lfs(self.summary, self.lfs)
         return self.summary
@@ -455,7 +482,7 @@ class BlobScan:
     def _start(self, *, complete: bool) -> None:
         """Decide (from the blobs to read so far) whether to focus and how many workers; start them.
         ``complete``: the list is whole (else the progress bar counts without a total for now)."""
-        count = len(self.reading)
+        count = self.reading
         self.focused = self.policy is not None and count >= FOCUS_FROM_BLOBS
         jobs = 1 if count < SERIAL_BELOW else max(1, self.jobs)
         self.bar = progress_bar(count if complete else None, "blob", self.progress)
@@ -486,7 +513,7 @@ class BlobScan:
         """For each blob to read that replaced another: the index of that predecessor when it is read
         earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so).
         (A predecessor too large to read turns out unknown, so the blob after it is read again whole.)"""
-        jobs_list, reading = self.jobs_list, self.reading
+        jobs_list, to_read, predecessor = self.jobs_list, self.to_read, self.predecessor
         for index in stretch:
             base = jobs_list[index].base
             if not base:
@@ -494,11 +521,11 @@ class BlobScan:
             before = self.position.get(base)
             if before is None:
                 if base in self.clean_outside:
-                    self.predecessor[index] = -1
-            elif before in reading and before < index:
-                self.predecessor[index] = before
-            elif before not in reading:  # the cache knows it as clean
-                self.predecessor[index] = -1
+                    predecessor[index] = -1
+            elif to_read[before] and before < index:
+                predecessor[index] = before
+            elif not to_read[before]:  # the cache knows it as clean
+                predecessor[index] = -1
 
     def _absorb(self, part: _BatchOutcome) -> None:
         self.summary.merge(part.summary)
@@ -521,7 +548,7 @@ class BlobScan:
 
 
 def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], commits: CommitLog | None, indexes: list[int],
-            predecessor: dict[int, int], *, first: bool, last: bool = False) -> None:
+            predecessor: array[int], *, first: bool, last: bool = False) -> None:
     """Hand ``indexes`` out in batches of ``BATCH_BLOBS``; the ``last`` ones of a scan's first reading end
     in batches of ``TAIL_BATCH``, so no worker is left with a long batch while the others idle."""
     batch: list[_Item] = []
@@ -529,7 +556,8 @@ def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], commits: CommitLog 
     for position, index in enumerate(indexes):
         job = jobs_list[index]
         commit = commits.id(job.commit) if job.commit >= 0 and commits is not None else ""
-        batch.append((index, job.path, commit, job.oid, job.base if index in predecessor else "", first))
+        base = job.base if predecessor[index] != NO_PREDECESSOR else ""
+        batch.append((index, job.path, commit, job.oid, base, first))
         if len(batch) >= (BATCH_BLOBS if position < tail_from else TAIL_BATCH):
             workers.submit(batch)
             batch = []
@@ -537,16 +565,16 @@ def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], commits: CommitLog 
         workers.submit(batch)
 
 
-def _in_lineage_order(indexes: Sequence[int], predecessor: dict[int, int], lineage: dict[int, int]) -> list[int]:
+def _in_lineage_order(indexes: Sequence[int], predecessor: array[int], lineage: array[int]) -> list[int]:
     """One stretch of blob indexes (ascending), each file's versions together, each after the version it
-    replaced (verdicts still settle predecessors first); ``lineage`` carries each blob's first version
-    from stretch to stretch.
+    replaced (verdicts still settle predecessors first); ``lineage`` (per job index, each index's own
+    until set) carries each blob's first version from stretch to stretch.
 
     Whole-history grouping read packs written by ``git fast-import`` (deltas in stream order, not by
     path) four times slower; stretches keep git's reads near history order."""
     for index in indexes:  # ascending: a predecessor's lineage is known before its successor's
-        before = predecessor.get(index, -1)
-        lineage[index] = lineage.get(before, before) if before >= 0 else index
+        before = predecessor[index]
+        lineage[index] = lineage[before] if before >= 0 else index
     return sorted(indexes, key=lambda i: (lineage[i], i))
 
 

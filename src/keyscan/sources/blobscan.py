@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from keyscan import interrupts
 from keyscan.cache import BINARY as CACHE_BINARY
@@ -61,12 +61,31 @@ GATE_WHOLE_BELOW = 8192
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
 
-@dataclass(frozen=True, slots=True)  # one per blob of a history: no __dict__
+class Job(Protocol):
+    """A blob to scan: a ``BlobJob``, or a history walk's ``Sighting``, which holds the same fields
+    (a history scan hands its sightings over as they are: one object a blob, not two)."""
+
+    @property
+    def oid(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def commit(self) -> int:  # the introducing commit's index in the scan's CommitLog (-1: not from a history)
+        ...
+
+    @property
+    def base(self) -> str:  # the blob this one replaced at ``path`` ("" for a new file): its predecessor
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class BlobJob:
     oid: str
     path: str
-    commit: int = -1  # the introducing commit's index in the scan's CommitLog (-1: not from a history)
-    base: str = ""  # the blob this one replaced at ``path`` ("" for a new file): its predecessor
+    commit: int = -1
+    base: str = ""
 
 
 @dataclass
@@ -364,7 +383,7 @@ class _Workers:
             self._pool.__exit__(*exc_info)
 
 
-def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[Job],
                on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
                clean_outside: Collection[str] = (), commits: CommitLog | None = None) -> ScanSummary:
@@ -391,7 +410,7 @@ class BlobScan:
     clean (a range's base, whose secrets the range does not report).  ``commits`` holds the commits
     the jobs' ``commit`` indexes name (it may be set later, before the first ``extend``)."""
 
-    def __init__(self, detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
+    def __init__(self, detector: Detector, repo: str, jobs_list: Sequence[Job],
                  on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                  cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
                  clean_outside: Collection[str] = (), commits: CommitLog | None = None) -> None:
@@ -547,7 +566,7 @@ class BlobScan:
         self.bar.set_postfix_str(f"{self.scanned_bytes / 1e6:.1f} MB", refresh=False)
 
 
-def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], commits: CommitLog | None, indexes: list[int],
+def _submit(workers: _Workers, jobs_list: Sequence[Job], commits: CommitLog | None, indexes: list[int],
             predecessor: array[int], *, first: bool, last: bool = False) -> None:
     """Hand ``indexes`` out in batches of ``BATCH_BLOBS``; the ``last`` ones of a scan's first reading end
     in batches of ``TAIL_BATCH``, so no worker is left with a long batch while the others idle."""

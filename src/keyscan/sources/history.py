@@ -30,7 +30,7 @@ from keyscan.errors import GitError
 from keyscan.gitcmd import popen_git, run_git
 from keyscan.model import Finding, ScanSummary
 from keyscan.scanner import BatchResult
-from keyscan.sources.blobscan import BlobJob, BlobScan, scan_blobs
+from keyscan.sources.blobscan import BlobJob, BlobScan, Job, scan_blobs
 from keyscan.sources.catfile import StderrTail
 from keyscan.sources.commitlog import CommitLog
 from keyscan.sources.delta import DeltaPolicy
@@ -161,11 +161,13 @@ def tree_at(repo: str, rev: str) -> TreeListing | None:
 
 class Sighting:
     """Where one blob was seen: the introducing commit (index into ``Walk.commits``) and path, a
-    bounded list of later (commit, path) places, and the exact count of places."""
+    bounded list of later (commit, path) places, and the exact count of places.  It is also the
+    blob's job for the scan (``blobscan.Job``)."""
 
-    __slots__ = ("base", "commit", "more", "path", "total")
+    __slots__ = ("base", "commit", "more", "oid", "path", "total")
 
-    def __init__(self, commit: int, path: str, base: str = "") -> None:
+    def __init__(self, oid: str, commit: int, path: str, base: str = "") -> None:
+        self.oid = oid
         self.commit = commit
         self.path = path
         self.base = base  # the blob this one replaced at that path in that commit ("" for a new file)
@@ -207,7 +209,7 @@ class Walk:
         sighting = self.blobs.get(oid)
         if sighting is None:
             oid = intern(oid)
-            self.blobs[oid] = Sighting(commit, name, intern(base))
+            self.blobs[oid] = Sighting(oid, commit, name, intern(base))
             if self.fresh is not None:
                 self.fresh.append(oid)
         else:
@@ -397,7 +399,7 @@ class _Secret:
 class Aggregator:
     """Fold per-blob findings into one finding per (rule, secret) with provenance and status."""
 
-    def __init__(self, jobs_list: Sequence[BlobJob], prefix: str = "") -> None:
+    def __init__(self, jobs_list: Sequence[Job], prefix: str = "") -> None:
         self.jobs_list = jobs_list
         self.prefix = prefix
         self.found: list[tuple[int, list[Finding]]] = []
@@ -470,7 +472,7 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     if request.is_range:  # what a range introduced is known only once it is walked: scanned after
         walk = _walk(request, cache, info, early=early)
     else:  # the whole history: the workers start on the first blobs while the walk goes on
-        jobs_list: list[BlobJob] = []
+        jobs_list: list[Job] = []
         aggregator = Aggregator(jobs_list, request.prefix)
         with BlobScan(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress, cache=cache,
                       policy=policy) as scan:
@@ -493,8 +495,7 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     base = RangeBase()
     if request.is_range:
         base = range_base(repo, request.revisions, walk, summary)
-        jobs_list = [BlobJob(oid, s.path, s.commit, s.base) for oid, s in walk.blobs.items()
-                     if oid not in base.blobs]
+        jobs_list = [s for oid, s in walk.blobs.items() if oid not in base.blobs]
         aggregator = Aggregator(jobs_list, request.prefix)
         scanned = scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
                              cache=cache, policy=policy, clean_outside=base.blobs, commits=walk.commits)
@@ -535,7 +536,7 @@ FEED_EVERY = 256  # new blobs gathered before the scan hears of them
 class _Feeder:
     """Hands the blobs a walk finds to the scan as it goes (``Walk.on_commit``)."""
 
-    def __init__(self, scan: BlobScan, jobs_list: list[BlobJob]) -> None:
+    def __init__(self, scan: BlobScan, jobs_list: list[Job]) -> None:
         self.scan = scan
         self.jobs_list = jobs_list
         self.walk: Walk | None = None
@@ -553,8 +554,7 @@ class _Feeder:
             if self.repeated:
                 self.repeated -= 1
                 continue
-            sighting = walk.blobs[oid]
-            jobs_list.append(BlobJob(oid, sighting.path, sighting.commit, sighting.base))
+            jobs_list.append(walk.blobs[oid])
         fresh.clear()
         self.scan.extend(len(jobs_list))
 

@@ -112,7 +112,24 @@ def test_a_wide_rule_keyword_widens_or_wholes_the_scan() -> None:
     assert POLICY.wider_contexts(b"-----BEGIN RSA PRIVATE KEY-----", "a.pem") is None
     wider = POLICY.wider_contexts(b"aws_secret = 1", "a.py")
     assert wider and all(need > POLICY.context_lines for need, _ in wider)
-    assert any(b"aws" in keywords for _, keywords in wider)
+    assert any("aws" in keywords for _, keywords in wider)
+
+
+def test_context_answers_are_remembered_and_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``contexts_for`` remembers its answers per (keywords, path): a file's versions ask the same
+    question.  A remembered answer is the one a fresh computation gives, and the memory is bounded."""
+    monkeypatch.setattr(delta, "CONTEXT_ANSWERS", 16)
+    policy = DeltaPolicy(POLICY.context_lines, POLICY.wide, POLICY.use_fast, POLICY.may_find)
+    rng = random.Random(7)
+    keywords = sorted(policy.wide)
+    paths = ["a.py", "notes.txt", "id_rsa", "deploy/app.yaml", "docs/index.md", "server.pem"]
+    for _ in range(400):
+        present = frozenset(rng.sample(keywords, rng.choice((0, 1, 2, 5))))
+        path = rng.choice(paths)
+        assert policy.contexts_for(present, path) == policy._contexts_for(present, path)
+        assert len(policy._contexts) <= 16
+    present = frozenset(keywords[:3])
+    assert policy.contexts_for(present, "a.py") is policy.contexts_for(frozenset(keywords[:3]), "a.py")
 
 
 def test_a_wider_context_is_kept_only_where_its_keyword_is_near() -> None:
@@ -124,7 +141,7 @@ def test_a_wider_context_is_kept_only_where_its_keyword_is_near() -> None:
     focused = focus(POLICY, old.encode(), ("\n".join(lines) + "\n").encode(), "notes.txt")
     assert focused is not None
     kept = [i for i, line in enumerate(focused.split(b"\n")) if line]
-    need = max(need for need, keywords in POLICY.wider_contexts(b"aws", "notes.txt") or [] if b"aws" in keywords)
+    need = max(need for need, keywords in POLICY.wider_contexts(b"aws", "notes.txt") or [] if "aws" in keywords)
     assert need > POLICY.context_lines + 5
     assert {20, 25 - need} <= set(kept)  # the wide context around line 25 reaches back past the keyword
     assert 140 not in kept and {147, 153} <= set(kept)  # line 150 keeps the base context only

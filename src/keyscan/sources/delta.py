@@ -25,7 +25,7 @@ occurs anywhere in it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress
 from operator import not_
@@ -55,6 +55,7 @@ ANCHOR_LENGTH = 12  # an anchor line this long (stripped) is seldom repeated
 _FIRST_STEP = 1 << 12
 _STEP = 1 << 16
 _GRAIN = 256  # bytes compared at once as integers at the end of a bisection
+CONTEXT_ANSWERS = 4096  # (keywords, path) answers DeltaPolicy.contexts_for remembers
 
 
 @dataclass
@@ -84,18 +85,29 @@ class DeltaPolicy:
 
     def __post_init__(self) -> None:
         self._present = presence_matcher(sorted(self.wide), self.use_fast)
+        # a file's versions mostly share their path and wide keywords: the answer is the same
+        self._contexts: dict[tuple[frozenset[str], str], list[tuple[int, frozenset[str]]] | None] = {}
 
     def present(self, data: bytes) -> set[str]:
         """The keywords of wide rules that occur in ``data`` (caselessly)."""
         return self._present(data)
 
-    def wider_contexts(self, data: bytes, path: str) -> list[tuple[int, tuple[bytes, ...]]] | None:
+    def wider_contexts(self, data: bytes, path: str) -> list[tuple[int, frozenset[str]]] | None:
         """The wider contexts a change in ``data`` may need, widest first, each with the keywords that
         call for it (a change needs it only when one of them lies that close); None: scan ``data`` whole."""
-        return self.contexts_for(self._present(data) if self.wide else set(), path)
+        return self.contexts_for(frozenset(self._present(data)) if self.wide else frozenset(), path)
 
-    def contexts_for(self, present: Iterable[str], path: str) -> list[tuple[int, tuple[bytes, ...]]] | None:
+    def contexts_for(self, present: frozenset[str], path: str) -> list[tuple[int, frozenset[str]]] | None:
         """``wider_contexts`` for a text whose wide keywords are ``present`` (or a superset of them)."""
+        key = (present, path)
+        known = self._contexts.get(key, False)
+        if known is False:
+            if len(self._contexts) >= CONTEXT_ANSWERS:
+                self._contexts.clear()
+            known = self._contexts[key] = self._contexts_for(present, path)
+        return known  # type: ignore[return-value]
+
+    def _contexts_for(self, present: frozenset[str], path: str) -> list[tuple[int, frozenset[str]]] | None:
         wanted: dict[int, set[str]] = {}
         for keyword in present:
             for rule, need in self.wide[keyword]:
@@ -104,7 +116,7 @@ class DeltaPolicy:
                 if need == 0:
                     return None
                 wanted.setdefault(need, set()).add(keyword)
-        return [(need, tuple(k.encode("utf-8") for k in sorted(wanted[need]))) for need in sorted(wanted, reverse=True)]
+        return [(need, frozenset(wanted[need])) for need in sorted(wanted, reverse=True)]
 
 
 NOTHING = b""  # the focus holds nothing any rule looks for: there is nothing to scan
@@ -145,13 +157,12 @@ def focus_carrying(policy: DeltaPolicy, old: bytes, new: bytes, path: str,
     if wider is None:
         return None, present
     widest = wider[0][0] if wider else 0
-    keywords = tuple({keyword for _, words in wider for keyword in words})
+    keywords = frozenset().union(*(words for _, words in wider))
     spans = []
     for span in changed_spans(old, new) if changed is None else changed:
         if widest:  # the widest context, wherever a keyword that may need a wider one lies near
             region = grow(new, span, widest)
-            nearby = new[region[0] : region[1]].lower()  # as caseless as the keyword matcher: ASCII
-            if any(keyword in nearby for keyword in keywords):
+            if not keywords.isdisjoint(policy.present(new[region[0] : region[1]])):
                 spans.append(region)
                 continue
         spans.append(grow(new, span, policy.context_lines))

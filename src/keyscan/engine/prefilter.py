@@ -18,6 +18,7 @@ Unicode semantics, so keywords it is.)
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import platform
 from collections.abc import Callable, Sequence
@@ -66,7 +67,6 @@ class KeywordIndex:
                 self._rules_by_keyword[keyword].append(rule)
         self._order = {rule.id: i for i, rule in enumerate(rules)}
         self._keyword_bytes = {k: k.encode("utf-8") for k in self.keywords}
-        self._trie = KeywordTrie(self.keywords)
         want_fast = fast_matcher_available() if use_fast is None else use_fast
         self._db = None
         self._any_db: Any = None  # the same expressions, single-match: "can anything match?" (may_match)
@@ -82,6 +82,12 @@ class KeywordIndex:
         # and in any text; the gate (``may_match``) weighs a hit by these
         self._starts = {k: [r for r in found if r.id not in self._gated] for k, found in self._rules_by_keyword.items()}
         self._starts_any = self._rules_by_keyword
+
+    @functools.cached_property
+    def _trie(self) -> KeywordTrie:
+        """The keyword matcher without Hyperscan, built at first use (~70 ms: a scan with Hyperscan
+        never needs it)."""
+        return KeywordTrie(self.keywords)
 
     @property
     def uses_fast_matcher(self) -> bool:

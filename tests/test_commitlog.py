@@ -35,3 +35,15 @@ def test_sha256_ids_are_kept_whole_and_widths_do_not_mix() -> None:
 def test_what_is_not_a_commit_id_is_refused(sha: bytes) -> None:
     with pytest.raises(ValueError):
         CommitLog().append(sha, b"a", b"e", b"d", b"s")
+
+
+def test_a_walk_that_meets_an_unreadable_commit_id_stops_with_one_clear_error() -> None:
+    from keyscan.errors import GitError
+    from keyscan.sources.history import Walk, _parse_log
+
+    good = [b"\x01" + b"a" * 40, b"Alice", b"a@example.com", b"2024-01-01T00:00:00+00:00", b"first"]
+    walk = Walk()
+    _parse_log(iter(good), walk)
+    assert walk.commits.ids() == ["a" * 40]
+    with pytest.raises(GitError, match="commit id"):
+        _parse_log(iter([b"\x01not-a-commit-id", b"A", b"e", b"d", b"s"]), Walk())

@@ -233,8 +233,12 @@ def report(title: str, results: dict[str, Result], size: int, units: int, unit: 
     for own in ("keyscan", "keyscan-pure", "keyscan-full-blobs"):
         if own not in medians:
             continue
-        ratios = [f"{medians[own] / medians[peer]:.2f}x {peer}" for peer in medians if not peer.startswith("keyscan")]
+        peers = [peer for peer in medians if not peer.startswith("keyscan")]
+        ratios = [f"{medians[own] / medians[peer]:.2f}x {peer}" for peer in peers]
         print(f"\n{own} wall time relative to peers (lower is better): {', '.join(ratios)}")
+        for peer in peers:  # each round's tools ran back to back, so a round's ratio shares the machine's state
+            rounds = [mine / theirs for mine, theirs in zip(results[own].times, results[peer].times, strict=False)]
+            print(f"  per round against {peer}: {' '.join(f'{ratio:.2f}x' for ratio in rounds)}")
 
 
 def setup_peers() -> None:

@@ -9,6 +9,7 @@ into two byte arrays, about 130.
 from __future__ import annotations
 
 from array import array
+from binascii import unhexlify
 
 from keyscan.model import Provenance
 
@@ -27,8 +28,8 @@ class CommitLog:
     def append(self, sha: bytes, author: bytes, email: bytes, date: bytes, subject: bytes) -> int:
         """Add a commit (``sha`` in hex, the others as git printed them: NUL-free); its index."""
         try:
-            binary = bytes.fromhex(sha.decode("ascii"))
-        except (UnicodeDecodeError, ValueError):
+            binary = unhexlify(sha)
+        except ValueError:  # (binascii.Error is one)
             binary = b""
         if len(binary) not in _ID_BYTES or len(binary) != (self._width or len(binary)):
             raise ValueError(f"not a commit id: {sha[:80]!r}")

@@ -20,6 +20,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from sys import intern
@@ -201,7 +202,7 @@ class Walk:
         """One raw diff line of ``commit`` (an index into ``commits``): ``path`` was touched and, unless
         ``oid`` is "", blob ``oid`` seen there, replacing ``base``.  Strings are interned: one string
         per path for all its versions, and a blob's id and its successor's ``base`` are one string."""
-        name = intern(os.fsdecode(path))
+        name = intern(path.decode(_FS_ENCODING, _FS_ERRORS))  # os.fsdecode, without its Python wrapper
         if self.touched is not None:
             self.touched.add(name)
         if not oid:
@@ -319,24 +320,40 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
-    """Fields come in a fixed order, so a subject or path can never be taken for a header."""
+    """Fields come in a fixed order, so a subject or path can never be taken for a header.  (Hot: one
+    pass per raw diff line of the whole history, so the common steps are inlined.)"""
     current = -1
+    sight, append, on_commit = walk.sight, walk.commits.append, walk.on_commit
     for token in tokens:
         stripped = token.lstrip(b"\n")
         if not stripped:
             continue
-        if stripped.startswith(_HEADER):
-            if walk.on_commit is not None:
-                walk.on_commit(walk)
+        first = stripped[0]
+        if first == _COLON:
+            path = next(tokens, b"")
+            if stripped[1:2] != b":":  # one parent: ":old new oldid newid S" (see _result_blob)
+                fields = stripped[1:].split(b" ")
+                if len(fields) < 5:
+                    sight(current, path, "", "")
+                    continue
+                mode, oid = fields[1], fields[3]
+                if mode in _NO_BLOB_MODES or mode[:1] != b"1" or not oid.strip(b"0"):
+                    sight(current, path, "", "")
+                    continue
+                base = fields[2]
+                found = (oid.decode("ascii", "replace"),
+                         base.decode("ascii", "replace") if fields[0][:2] == b"10" and base.strip(b"0") else "")
+            else:
+                found = _result_blob(stripped) or ("", "")
+            sight(current, path, found[0] if current >= 0 else "", found[1])
+        elif first == _HEADER_BYTE:
+            if on_commit is not None:
+                on_commit(walk)
             fields = [next(tokens, b"") for _ in range(4)]
             try:
-                current = walk.commits.append(stripped[1:], *fields)
+                current = append(stripped[1:], *fields)
             except ValueError:
                 raise GitError("git log printed a commit id keyscan cannot read") from None
-        elif stripped.startswith(b":"):
-            path = next(tokens, b"")
-            oid, base = _result_blob(stripped) or ("", "")
-            walk.sight(current, path, oid if current >= 0 else "", base)
         else:
             raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
 
@@ -364,6 +381,8 @@ def _result_blob(raw: bytes) -> tuple[str, str] | None:
 
 
 _NO_BLOB_MODES = (_GITLINK.encode(), _SYMLINK.encode())
+_COLON, _HEADER_BYTE = ord(":"), _HEADER[0]
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 # -- merging findings per secret ------------------------------------------------------------

@@ -3,7 +3,8 @@
 The parent hands out blob *ids* in bounded batches; each worker checks their sizes and reads the
 contents of those within the size cap through its own long-lived ``git cat-file`` processes
 (``--batch-check``, then ``--batch``), so no blob crosses a pipe twice, a huge blob is never
-inflated, and memory stays flat however long the history.
+inflated, and contents never pile up however long the history (the parent's per-blob bookkeeping does
+grow with it: a few hundred bytes a blob).
 
 With a ``DeltaPolicy``, a blob that replaced another (its predecessor, scanned in the same run or
 known clean) is read together with it and scanned as its focus (``keyscan.sources.delta``).

@@ -2,9 +2,9 @@
 
 One ``git log --raw`` walk, oldest first, tells for every blob the commit and
 path that introduced it and where else it appeared; only these ids and
-metadata are held, never contents.  Contents stream through one ``git
-cat-file --batch`` process into bounded batches for the worker pool, so memory
-stays flat however long the history.  Findings are then merged per secret: the
+metadata are held (compactly: a few hundred bytes a blob), never contents.
+Contents stream through ``git cat-file --batch`` in bounded batches for the
+worker pool, so they never pile up however long the history.  Findings are then merged per secret: the
 earliest sighting is the finding, the others become its ``occurrences``.
 
 Merges are walked with ``-c`` (combined diff): a merge shows only blobs that

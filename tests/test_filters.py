@@ -365,3 +365,49 @@ def test_password_shape(value: str, line: str, path: str, expected: bool) -> Non
 @pytest.mark.parametrize(("value", "line", "path", "expected"), _cases("default-credential"))
 def test_default_credential(value: str, line: str, path: str, expected: bool) -> None:
     _check("default-credential", value, line, path, expected)
+
+
+def _is_sequential_reference(secret: str) -> bool:
+    """``is_sequential`` as first written (a substring search per sequence): the set-based version must
+    answer the same."""
+    sequences = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq")
+    lowered = secret.lower()
+    if any(seq[i : i + 6] in lowered for seq in sequences for i in range(len(seq) - 5)) and len(
+            set(lowered)) < len(lowered) * 0.6:
+        return True
+    covered: set[int] = set()
+    for i in range(len(lowered) - 3):
+        window = lowered[i : i + 4]
+        if any(window in seq or window[::-1] in seq for seq in sequences):
+            covered.update(range(i, i + 4))
+    if len(covered) * 2 >= len(lowered) > 0:
+        return True
+    digits = "".join(c for c in lowered if c.isdigit())
+    return len(digits) >= 8 and len(digits) * 3 >= len(lowered) and digits[:8] in "01234567890123456789"
+
+
+def test_is_sequential_answers_as_the_substring_search_did() -> None:
+    import random
+    import string
+
+    from keyscan.engine.filters import is_sequential
+
+    rng = random.Random(11)
+    runs = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq", "9876543210",
+            "ZYXWVU", "lkjhgfdsa"]
+    cases = ["", "abc", "abcdef", "abcdef123456", "abcdefghijklmnop1234567890", "a1b2c3d4567890ab", "qwer1234",
+             "ghp_DqlXZ7oSWMpwt4LdRtJykMyyuYW9EX13sFIg"]
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 5)):
+            if rng.random() < 0.5:
+                run = rng.choice(runs)
+                start = rng.randint(0, len(run) - 1)
+                parts.append(run[start : start + rng.randint(1, 8)])
+            else:
+                parts.append("".join(rng.choice(string.ascii_letters + string.digits + "_-")
+                                     for _ in range(rng.randint(1, 12))))
+        cases.append("".join(parts))
+    answers = [is_sequential(case) for case in cases]
+    assert answers == [_is_sequential_reference(case) for case in cases]
+    assert 100 < sum(answers) < len(cases) - 100  # both answers are well represented

@@ -85,6 +85,11 @@ _LOCKFILES = frozenset(
 )
 _XMPL = re.compile(r"(?i)(?:^|[^a-z])xmpl(?:[^a-z]|$)")
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zyxwvutsrq")
+# Every 6-run of a sequence, and every 4-run read either way: one set lookup per window of a value
+# instead of a substring search per sequence (``is_sequential`` runs on every generic candidate).
+_RUNS_OF_6 = frozenset(seq[i : i + 6] for seq in _SEQUENCES for i in range(len(seq) - 5))
+_RUNS_OF_4 = frozenset(run for seq in _SEQUENCES for i in range(len(seq) - 3)
+                       for run in (seq[i : i + 4], seq[i : i + 4][::-1]))
 _IDENTIFIER = re.compile(r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+|_[a-z]+|[A-Z]{2,}(?=[A-Z][a-z]|$))*$")
 _SECRET_WORDS = re.compile(
     r"(?i)secret|passw|token|api[_.-]?key|(?:access|auth|client|consumer|master|signing|encryption|hmac|webhook)"
@@ -214,14 +219,12 @@ def is_sequential(secret: str, line: str = "", path: str = "") -> bool:
     """Keyboard runs and counting sequences (``abcdef123456``, ``abcdefghijklmnop1234567890``):
     a 6-run with few distinct characters, or at least half the value made of 4-runs."""
     lowered = secret.lower()
-    if any(seq[i : i + 6] in lowered for seq in _SEQUENCES for i in range(len(seq) - 5)) and len(
-        set(lowered)
-    ) < len(lowered) * 0.6:
+    if len(set(lowered)) < len(lowered) * 0.6 and not _RUNS_OF_6.isdisjoint(
+            lowered[i : i + 6] for i in range(len(lowered) - 5)):
         return True
     covered = set()
     for i in range(len(lowered) - 3):
-        window = lowered[i : i + 4]
-        if any(window in seq or window[::-1] in seq for seq in _SEQUENCES):
+        if lowered[i : i + 4] in _RUNS_OF_4:
             covered.update(range(i, i + 4))
     if len(covered) * 2 >= len(lowered) > 0:
         return True

@@ -92,6 +92,18 @@ def test_cache_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch
     assert cache_dir() == tmp_path / "own"
 
 
+def test_start_up_memos_ignore_a_relative_xdg_cache_home_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A relative ``$XDG_CACHE_HOME`` would put the memos under the current directory (maybe the
+    repository being scanned); the memos follow the scan cache and ignore it."""
+    from keyscan.memo import memo_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")
+    assert memo_dir("rules") == tmp_path / "home" / ".cache" / "keyscan" / "rules"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert memo_dir("rules") == tmp_path / "xdg" / "keyscan" / "rules"
+
+
 def test_cache_is_private_and_holds_no_secret(tmp_path: Path) -> None:
     repo, token = _repo(tmp_path)
     (repo.path / "tree.env").write_text(f"T={token}\n")

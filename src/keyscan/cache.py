@@ -28,6 +28,7 @@ from typing import Protocol
 
 import regex
 
+from keyscan.memo import cache_root
 from keyscan.model import ScanSummary
 from keyscan.output import warn
 
@@ -57,9 +58,7 @@ def cache_dir() -> Path:
     own = os.environ.get("KEYSCAN_CACHE_DIR", "")
     if own:
         return Path(own).absolute()
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "keyscan"
+    return cache_root() / "keyscan"
 
 
 # keyscan's modules that decide what a piece of content yields (reports, revocation, CI glue do not)

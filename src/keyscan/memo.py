@@ -1,8 +1,9 @@
 """Where start-up work is memoised: parsed rule files, compiled Hyperscan databases, rules' regex reach.
 
-``$XDG_CACHE_HOME/keyscan/<kind>``, else ``~/.cache/keyscan/<kind>``.  These hold no scan result, only
-what keyscan rebuilds from its own inputs when an entry is missing or unreadable, so they are not the
-scan cache (``KEYSCAN_CACHE_DIR`` does not move them) and every failure to read or write one is silent.
+``$XDG_CACHE_HOME/keyscan/<kind>`` (see ``cache_root``), else ``~/.cache/keyscan/<kind>``.  These hold
+no scan result, only what keyscan rebuilds from its own inputs when an entry is missing or unreadable, so
+they are not the scan cache (``KEYSCAN_CACHE_DIR`` does not move them) and every failure to read or
+write one is silent.
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ import tempfile
 from pathlib import Path
 
 
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME`` when it is an absolute path (the XDG spec says to ignore a relative one: it
+    would follow the current directory, which may be the repository being scanned), else ``~/.cache``."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+
+
 def memo_dir(kind: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "keyscan" / kind
+    return cache_root() / "keyscan" / kind
 
 
 def read_memo(path: Path) -> bytes | None:

@@ -292,6 +292,32 @@ def test_cached_walk_is_the_plain_walk(tmp_path: Path, revisions: tuple[str, ...
             repo.git("checkout", "-q", "main")
 
 
+def test_a_first_cached_walk_is_one_walk_that_stores_what_a_diff_walk_would(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A history the cache has never seen is walked once (no separate walk over every commit's diff),
+    and each commit's stored entries are the bytes ``_fresh_diffs`` gives for it."""
+    from keyscan.sources import walkcache
+
+    repo = _branchy_repo(tmp_path)
+    path = str(repo.path)
+    fresh_walks: list[int] = []
+    real_fresh = walkcache._fresh_diffs
+
+    def counting(repo_path: str, commits: list[str]):  # type: ignore[no-untyped-def]
+        fresh_walks.append(len(commits))
+        return real_fresh(repo_path, commits)
+
+    monkeypatch.setattr(walkcache, "_fresh_diffs", counting)
+    with ScanCache.open("walk-test", tmp_path / "c") as cache:  # type: ignore[union-attr]
+        walk = cached_walk(cache, path, ["--all"], track_paths=False, shallow=False)
+        assert fresh_walks == []
+        ids = walk.commits.ids()
+        assert cache.known_commits(ids) == set(ids)
+        stored = cache.commit_entries(ids)
+        assert stored == dict(real_fresh(path, ids))
+        assert any(b"\0" in entries for entries in stored.values())
+
+
 def test_walk_cache_is_not_used_for_shallow_clones_or_grafts(tmp_path: Path) -> None:
     repo = _branchy_repo(tmp_path)
     shallow = tmp_path / "shallow"

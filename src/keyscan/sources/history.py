@@ -218,13 +218,14 @@ class Walk:
 
 
 def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = False,
-                 on_commit: Callable[[Walk], None] | None = None, early: EarlyStart | None = None) -> Walk:
+                 on_commit: Callable[[Walk], None] | None = None, early: EarlyStart | None = None,
+                 record: Callable[[str, bytes], None] | None = None) -> Walk:
     """One streamed ``git log --raw`` over ``revisions``: commit metadata and blob sightings
-    (``on_commit``: see ``Walk``)."""
+    (``on_commit``: see ``Walk``; ``record``: see ``_parse_log``)."""
     walk = Walk(touched=set() if track_paths else None, on_commit=on_commit,
                 fresh=[] if on_commit is not None else None)
     with git_stream(repo, walk_args(revisions), early=early) as stream:
-        _parse_log(_tokens(stream), walk)
+        _parse_log(_tokens(stream), walk, record)
     return walk
 
 
@@ -319,11 +320,15 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
+def _parse_log(tokens: Iterator[bytes], walk: Walk, record: Callable[[str, bytes], None] | None = None) -> None:
     """Fields come in a fixed order, so a subject or path can never be taken for a header.  (Hot: one
-    pass per raw diff line of the whole history, so the common steps are inlined.)"""
+    pass per raw diff line of the whole history, so the common steps are inlined.)
+
+    ``record(commit id, entries)`` receives each commit's raw lines as the walk cache stores them
+    (``commit_entry`` for each), once the commit is complete."""
     current = -1
     sight, append, on_commit = walk.sight, walk.commits.append, walk.on_commit
+    sha, entries = b"", []
     for token in tokens:
         stripped = token.lstrip(b"\n")
         if not stripped:
@@ -333,29 +338,40 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk) -> None:
             path = next(tokens, b"")
             if stripped[1:2] != b":":  # one parent: ":old new oldid newid S" (see _result_blob)
                 fields = stripped[1:].split(b" ")
-                if len(fields) < 5:
-                    sight(current, path, "", "")
-                    continue
-                mode, oid = fields[1], fields[3]
-                if mode in _NO_BLOB_MODES or mode[:1] != b"1" or not oid.strip(b"0"):
-                    sight(current, path, "", "")
-                    continue
-                base = fields[2]
-                found = (oid.decode("ascii", "replace"),
-                         base.decode("ascii", "replace") if fields[0][:2] == b"10" and base.strip(b"0") else "")
+                mode, oid = (fields[1], fields[3]) if len(fields) >= 5 else (b"", b"")
+                if not oid or mode in _NO_BLOB_MODES or mode[:1] != b"1" or not oid.strip(b"0"):
+                    found = ("", "")
+                else:
+                    base = fields[2]
+                    found = (oid.decode("ascii", "replace"),
+                             base.decode("ascii", "replace") if fields[0][:2] == b"10" and base.strip(b"0") else "")
             else:
                 found = _result_blob(stripped) or ("", "")
             sight(current, path, found[0] if current >= 0 else "", found[1])
+            if record is not None and sha:
+                entries.append(commit_entry(found[0], found[1], path))
         elif first == _HEADER_BYTE:
             if on_commit is not None:
                 on_commit(walk)
+            if record is not None and sha:
+                record(sha.decode("ascii"), b"".join(entries))
+                entries = []
+            sha = stripped[1:]
             fields = [next(tokens, b"") for _ in range(4)]
             try:
-                current = append(stripped[1:], *fields)
+                current = append(sha, *fields)
             except ValueError:
                 raise GitError("git log printed a commit id keyscan cannot read") from None
         else:
             raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
+    if record is not None and sha:
+        record(sha.decode("ascii"), b"".join(entries))
+
+
+def commit_entry(oid: str, base: str, path: bytes) -> bytes:
+    """One raw diff line as the walk cache stores it: ``oid NUL base NUL path NUL`` (oid "" where the
+    line leaves no blob to scan: a deletion, a submodule, a symlink; ranges still need its path)."""
+    return f"{oid}\0{base}\0".encode("ascii") + path + b"\0"
 
 
 def _result_blob(raw: bytes) -> tuple[str, str] | None:

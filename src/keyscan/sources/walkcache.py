@@ -27,6 +27,7 @@ from keyscan.sources.history import (
     _parse_log,
     _result_blob,
     _tokens,
+    commit_entry,
     git_stream,
     walk_history,
 )
@@ -47,12 +48,32 @@ def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_
     walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
     ids = walk.commits.ids()
     known = cache.known_commits(ids)
+    if not known:  # a history this cache has never seen: one plain walk, each commit's diff stored as it goes
+        return _walk_and_store(cache, repo, revisions, track_paths=track_paths, on_commit=on_commit)
     missing = [i for i in ids if i not in known]
     try:
         _fold(walk, ids, _diffs(cache, repo, ids, known, missing))
     except _Stale:
         return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit)
     return walk
+
+
+def _walk_and_store(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_paths: bool,
+                    on_commit: Callable[[Walk], None] | None) -> Walk:
+    """``walk_history``, storing each commit's entries in ``cache`` (the same bytes ``_fresh_diffs``
+    gives): a first scan costs one walk, not a commit list and then a walk over every commit."""
+    pending: list[tuple[str, bytes]] = []
+
+    def record(commit: str, entries: bytes) -> None:
+        pending.append((commit, entries))
+        if len(pending) >= STORE_EVERY:
+            cache.store_commits(pending)
+            pending.clear()
+
+    try:
+        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit, record=record)
+    finally:
+        cache.store_commits(pending)
 
 
 class _Stale(Exception):
@@ -136,7 +157,7 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
             elif stripped.startswith(b":") and sha:
                 path = next(tokens, b"")
                 oid, base = _result_blob(stripped) or ("", "")
-                parts.append(f"{oid}\0{base}\0".encode("ascii") + path + b"\0")
+                parts.append(commit_entry(oid, base, path))
             else:
                 raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
         if sha:

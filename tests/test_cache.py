@@ -318,6 +318,22 @@ def test_a_first_cached_walk_is_one_walk_that_stores_what_a_diff_walk_would(tmp_
         assert any(b"\0" in entries for entries in stored.values())
 
 
+def test_the_early_look_at_the_cache_reads_it_without_opening_it(tmp_path: Path) -> None:
+    """``knows_any_commit`` (which git command a history scan starts first): no cache file, no answer;
+    a known commit, yes; a file it cannot read, "cannot tell" (True), so the cache decides later."""
+    from keyscan.cache import FILE_NAME, knows_any_commit
+
+    directory = tmp_path / "c"
+    assert knows_any_commit(["a" * 40], directory) is False
+    with ScanCache.open("walk-test", directory) as cache:  # type: ignore[union-attr]
+        cache.store_commits([("b" * 40, b"")])
+    assert knows_any_commit(["a" * 40, "b" * 40], directory) is True
+    assert knows_any_commit(["a" * 40], directory) is False
+    assert knows_any_commit([], directory) is False
+    (directory / FILE_NAME).write_bytes(b"not a database" * 100)
+    assert knows_any_commit(["a" * 40], directory) is True
+
+
 def test_walk_cache_is_not_used_for_shallow_clones_or_grafts(tmp_path: Path) -> None:
     repo = _branchy_repo(tmp_path)
     shallow = tmp_path / "shallow"

@@ -454,9 +454,11 @@ def test_changed_lines_on_awkward_files_match_whole_scans(tmp_path: Path) -> Non
     assert set(tokens[:3]) <= found  # the fourth is in a file git would call binary: not scanned as text
 
 
-def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
     """``keyscan history`` starts its walk's ``git log`` before loading the rules (git sorts the history
-    meanwhile); the walk takes that process instead of starting another, with or without the cache."""
+    meanwhile); the walk takes that process instead of starting another, with or without the cache: a
+    history new to the cache is walked once (and stored), a known one starts with the commit list."""
     from keyscan import pipeline
 
     events: list[str] = []
@@ -472,12 +474,17 @@ def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, mo
 
     monkeypatch.setattr(history, "popen_git", popen)
     monkeypatch.setattr("keyscan.commands.history.prepare", prepare)
+    monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path / "cache"))
     code, report = history_json(str(story.repo.path), "--no-cache")
     assert code == 1 and events == ["log --raw", "rules"]
     events.clear()
-    code, cached = history_json(str(story.repo.path))  # the cache's walk starts with the commit list
+    code, first = history_json(str(story.repo.path))  # new to the cache: one walk, stored as it goes
+    assert code == 1 and events == ["log --raw", "rules"]
+    events.clear()
+    code, cached = history_json(str(story.repo.path))  # known: the cache's walk starts with the commit list
     assert code == 1 and events[:2] == ["log", "rules"] and events.count("log") == 1
-    assert cached["findings"] == report["findings"]
+    assert "log --raw" not in events  # every commit's diff came from the cache
+    assert cached["findings"] == first["findings"] == report["findings"]
 
 
 def test_an_early_git_command_nobody_takes_is_ended(story: Story) -> None:

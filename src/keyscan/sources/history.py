@@ -557,11 +557,14 @@ def _walk(request: HistoryRequest, cache: ScanCache | None, info: RepoInfo,
 
 def start_walk(request: HistoryRequest, *, cached: bool, shallow: bool) -> EarlyStart:
     """Start the first git command of ``scan_history``'s walk now (see ``EarlyStart``): the commit list
-    when the cache will be used, the whole walk otherwise."""
+    when the cache knows some of the newest commits, the whole walk otherwise (no cache, or a history
+    new to it: ``walkcache.cached_walk`` then walks once and stores as it goes)."""
     if cached and not shallow:
-        from keyscan.sources.walkcache import commit_list_args
+        from keyscan.cache import knows_any_commit
+        from keyscan.sources.walkcache import commit_list_args, recent_commits
 
-        return EarlyStart(request.repo, commit_list_args(request.revisions))
+        if knows_any_commit(recent_commits(request.repo, request.revisions)):
+            return EarlyStart(request.repo, commit_list_args(request.revisions))
     return EarlyStart(request.repo, walk_args(request.revisions))
 
 

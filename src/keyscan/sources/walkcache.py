@@ -43,12 +43,14 @@ def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_
     """``walk_history(repo, revisions)``, with the diffs of commits already seen taken from ``cache``."""
     if shallow or cache.broken or _has_grafts(repo):
         return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit, early=early)
+    if not cache.known_commits(recent_commits(repo, revisions)):  # (the same test start_walk made)
+        return _walk_and_store(cache, repo, revisions, track_paths=track_paths, on_commit=on_commit, early=early)
     walk = Walk(touched=set() if track_paths else None)
     _read_commits(repo, revisions, walk, early)
     walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
     ids = walk.commits.ids()
     known = cache.known_commits(ids)
-    if not known:  # a history this cache has never seen: one plain walk, each commit's diff stored as it goes
+    if not known:  # older commits only, all new to the cache: one plain walk, each commit's diff stored
         return _walk_and_store(cache, repo, revisions, track_paths=track_paths, on_commit=on_commit)
     missing = [i for i in ids if i not in known]
     try:
@@ -58,8 +60,18 @@ def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_
     return walk
 
 
+PROBE_COMMITS = 200  # the newest commits asked about: a re-scan after fewer new ones finds some known
+
+
+def recent_commits(repo: str, revisions: Sequence[str]) -> list[str]:
+    """The newest ``PROBE_COMMITS`` commits of ``revisions``: when the cache knows none of them, the
+    history is new to it and is walked once, stored as it goes (no commit list first)."""
+    out = run_git(repo, ["rev-list", f"--max-count={PROBE_COMMITS}", *revisions, "--"], check=False)
+    return out.decode("ascii", "replace").split()
+
+
 def _walk_and_store(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_paths: bool,
-                    on_commit: Callable[[Walk], None] | None) -> Walk:
+                    on_commit: Callable[[Walk], None] | None, early: EarlyStart | None = None) -> Walk:
     """``walk_history``, storing each commit's entries in ``cache`` (the same bytes ``_fresh_diffs``
     gives): a first scan costs one walk, not a commit list and then a walk over every commit."""
     pending: list[tuple[str, bytes]] = []
@@ -71,7 +83,8 @@ def _walk_and_store(cache: ScanCache, repo: str, revisions: Sequence[str], *, tr
             pending.clear()
 
     try:
-        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit, record=record)
+        return walk_history(repo, revisions, track_paths=track_paths, on_commit=on_commit, early=early,
+                            record=record)
     finally:
         cache.store_commits(pending)
 

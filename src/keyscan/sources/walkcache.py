@@ -50,8 +50,6 @@ def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_
     walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
     ids = walk.commits.ids()
     known = cache.known_commits(ids)
-    if not known:  # older commits only, all new to the cache: one plain walk, each commit's diff stored
-        return _walk_and_store(cache, repo, revisions, track_paths=track_paths, on_commit=on_commit)
     missing = [i for i in ids if i not in known]
     try:
         _fold(walk, ids, _diffs(cache, repo, ids, known, missing))

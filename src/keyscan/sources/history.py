@@ -321,8 +321,7 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _parse_log(tokens: Iterator[bytes], walk: Walk, record: Callable[[str, bytes], None] | None = None) -> None:
-    """Fields come in a fixed order, so a subject or path can never be taken for a header.  (Hot: one
-    pass per raw diff line of the whole history, so the common steps are inlined.)
+    """Fields come in a fixed order, so a subject or path can never be taken for a header.
 
     ``record(commit id, entries)`` receives each commit's raw lines as the walk cache stores them
     (``commit_entry`` for each), once the commit is complete."""
@@ -336,17 +335,7 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk, record: Callable[[str, bytes
         first = stripped[0]
         if first == _COLON:
             path = next(tokens, b"")
-            if stripped[1:2] != b":":  # one parent: ":old new oldid newid S" (see _result_blob)
-                fields = stripped[1:].split(b" ")
-                mode, oid = (fields[1], fields[3]) if len(fields) >= 5 else (b"", b"")
-                if not oid or mode in _NO_BLOB_MODES or mode[:1] != b"1" or not oid.strip(b"0"):
-                    found = ("", "")
-                else:
-                    base = fields[2]
-                    found = (oid.decode("ascii", "replace"),
-                             base.decode("ascii", "replace") if fields[0][:2] == b"10" and base.strip(b"0") else "")
-            else:
-                found = _result_blob(stripped) or ("", "")
+            found = _result_blob(stripped) or ("", "")
             sight(current, path, found[0] if current >= 0 else "", found[1])
             if record is not None and sha:
                 entries.append(commit_entry(found[0], found[1], path))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from keyscan import gitcmd
 from keyscan.engine.prefilter import fast_matcher_available
 from keyscan.sources import blobscan, catfile, history
 from keyscan.sources.history import walk_history
@@ -465,7 +466,7 @@ def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, mo
     real_popen, real_prepare = history.popen_git, pipeline.prepare
 
     def popen(repo: str, args: list[str]):  # type: ignore[no-untyped-def]
-        events.append(" ".join([history._subcommand(args)] + [a for a in args if a == "--raw"]))
+        events.append(" ".join([gitcmd.subcommand(args)] + [a for a in args if a == "--raw"]))
         return real_popen(repo, args)
 
     def prepare(*args, **kwargs):  # type: ignore[no-untyped-def]

@@ -117,8 +117,16 @@ def run_git(repo: str, args: Sequence[str], *, check: bool = True, input_bytes: 
     if check and completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         first = next((m for m in message if m.startswith(("fatal", "error"))), message[0] if message else "")
-        raise GitError(f"git {args[0]} failed: {first or 'exit ' + str(completed.returncode)}")
+        raise GitError(f"git {subcommand(args)} failed: {first or 'exit ' + str(completed.returncode)}")
     return completed.stdout
+
+
+def subcommand(args: Sequence[str]) -> str:
+    """The git command ``args`` run, after any ``-c NAME=VALUE`` settings (for error messages)."""
+    at = 0
+    while at < len(args) - 1 and args[at] == "-c":
+        at += 2
+    return args[at] if at < len(args) else "?"
 
 
 PIPE_BUFFER = 1 << 18  # many small replies per read system call (the default is 8 KiB)

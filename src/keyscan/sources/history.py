@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from keyscan.engine.detector import Detector
 from keyscan.errors import GitError
-from keyscan.gitcmd import popen_git, run_git
+from keyscan.gitcmd import popen_git, run_git, subcommand
 from keyscan.model import Finding, ScanSummary
 from keyscan.scanner import BatchResult
 from keyscan.sources.blobscan import BlobJob, BlobScan, Job, scan_blobs
@@ -294,15 +294,7 @@ def git_stream(repo: str, args: Sequence[str], stdin: bytes = b"",
             proc.wait()
         proc.stdout.close()
     if code != 0:
-        raise GitError(f"git {_subcommand(args)} failed: {errors.message() or 'exit ' + str(code)}")
-
-
-def _subcommand(args: Sequence[str]) -> str:
-    """The git command ``args`` run, after any ``-c NAME=VALUE`` settings."""
-    at = 0
-    while at < len(args) - 1 and args[at] == "-c":
-        at += 2
-    return args[at] if at < len(args) else "?"
+        raise GitError(f"git {subcommand(args)} failed: {errors.message() or 'exit ' + str(code)}")
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:

@@ -164,6 +164,36 @@ def test_history_after_a_new_commit_reads_only_its_blobs(tmp_path: Path,
     assert after["findings"] == _json("history", str(repo.path), "--no-cache")["findings"]
 
 
+def test_a_damaged_walk_entry_makes_the_scan_walk_again_with_the_same_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored commit entry that is not what the walk wrote: the walk starts again the plain way, after
+    the scan has been fed the first try's blobs, and the findings are a scan's without the cache."""
+    repo = GitRepo(tmp_path / "repo")
+    early, late = github_token(), github_token()
+    repo.commit("first", {"early.env": f"T={early}\n"})
+    for n in range(100):  # 300 blobs: the scan is fed (every 256) before the walk meets the damage
+        repo.commit(f"c{n}", {f"src/f{n}_{k}.py": f"V = '{random_text(12)}'\n" for k in range(3)})
+    repo.commit("late", {"late.env": f"T={late}\n", "early.env": "T=gone\n"})
+    _json("history", str(repo.path))  # stores every commit's entries
+    with sqlite3.connect(Path(os.environ["KEYSCAN_CACHE_DIR"]) / FILE_NAME) as connection:
+        changed = connection.execute("UPDATE commit_blobs SET entries = ? WHERE id = ?",
+                                     (b"zz\0\0src/x.py\0", repo.git("rev-parse", "HEAD~3"))).rowcount
+    assert changed == 1
+    plain_walks: list[str] = []
+    real = walkcache.walk_history
+
+    def spy(repo_path: str, *args: Any, **kwargs: Any) -> history.Walk:
+        plain_walks.append(repo_path)
+        return real(repo_path, *args, **kwargs)
+
+    monkeypatch.setattr(walkcache, "walk_history", spy)
+    again = _json("history", str(repo.path))
+    assert len(plain_walks) == 1
+    expected = _json("history", str(repo.path), "--no-cache")
+    assert again["findings"] == expected["findings"]
+    assert {f["secret"]: f["status"] for f in again["findings"]} == {early: "removed", late: "present"}
+
+
 def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
     repo, _ = _repo(tmp_path)
     directory = Path(os.environ["KEYSCAN_CACHE_DIR"])
@@ -257,7 +287,8 @@ def test_batch_outcome_lists_only_clean_uncut_blobs(tmp_path: Path) -> None:
 
 
 def _walk_signature(walk: history.Walk) -> tuple[Any, ...]:
-    blobs = [(oid, s.commit, s.path, s.more, s.total) for oid, s in walk.blobs.items()]
+    table = walk.blobs
+    blobs = [(job, table.later_places(index), table.total(index)) for index, job in enumerate(table)]
     commits = [walk.commits.provenance(index) for index in range(len(walk.commits))]
     return commits, blobs, walk.touched
 

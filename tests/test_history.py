@@ -223,9 +223,9 @@ def test_the_walk_sees_merge_created_blobs_and_root_files(story: Story) -> None:
     order = walk.commits.ids()
     assert order.index(story.c1) < order.index(story.c2) < order.index(story.m1)
     assert order.index(story.f1) < order.index(story.m1)
-    paths = {s.path for s in walk.blobs.values()}
+    paths = {job.path for job in walk.blobs}
     assert {"README.md", "config.py", "merged.cfg", "vendor.txt"} <= paths
-    merged = next(s for s in walk.blobs.values() if s.path == "merged.cfg")
+    merged = next(job for job in walk.blobs if job.path == "merged.cfg")
     assert walk.commits.id(merged.commit) == story.m2
 
 

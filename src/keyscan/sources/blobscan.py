@@ -4,7 +4,7 @@ The parent hands out blob *ids* in bounded batches; each worker checks their siz
 contents of those within the size cap through its own long-lived ``git cat-file`` processes
 (``--batch-check``, then ``--batch``), so no blob crosses a pipe twice, a huge blob is never
 inflated, and contents never pile up however long the history (the parent's per-blob bookkeeping does
-grow with it: a few hundred bytes a blob).
+grow with it: a few bytes of arrays here, and the walk's ``BlobTable``).
 
 With a ``DeltaPolicy``, a blob that replaced another (its predecessor, scanned in the same run or
 known clean) is read together with it and scanned as its focus (``keyscan.sources.delta``).
@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from keyscan import interrupts
 from keyscan.cache import BINARY as CACHE_BINARY
@@ -36,6 +36,7 @@ from keyscan.sources.catfile import CatFile, GitObject
 from keyscan.sources.commitlog import CommitLog
 from keyscan.sources.content import is_plain_text
 from keyscan.sources.delta import NOTHING, DeltaPolicy, Keywords, focus_carrying
+from keyscan.sources.jobs import BlobJob
 from keyscan.workers import OrderedWindow, WorkerPool
 
 if TYPE_CHECKING:
@@ -60,33 +61,6 @@ FOCUS_FROM_BLOBS = 1000
 # costs a fraction of a scan (0.20 s + 1.25 s instead of 1.58 s for those 17,880, one process).
 GATE_WHOLE_BELOW = 8192
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
-
-
-class Job(Protocol):
-    """A blob to scan: a ``BlobJob``, or a history walk's ``Sighting``, which holds the same fields
-    (a history scan hands its sightings over as they are: one object a blob, not two)."""
-
-    @property
-    def oid(self) -> str: ...
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def commit(self) -> int:  # the introducing commit's index in the scan's CommitLog (-1: not from a history)
-        ...
-
-    @property
-    def base(self) -> str:  # the blob this one replaced at ``path`` ("" for a new file): its predecessor
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class BlobJob:
-    oid: str
-    path: str
-    commit: int = -1
-    base: str = ""
 
 
 @dataclass
@@ -384,7 +358,7 @@ class _Workers:
             self._pool.__exit__(*exc_info)
 
 
-def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[Job],
+def scan_blobs(detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
                on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
                clean_outside: Collection[str] = (), commits: CommitLog | None = None) -> ScanSummary:
@@ -411,7 +385,7 @@ class BlobScan:
     clean (a range's base, whose secrets the range does not report).  ``commits`` holds the commits
     the jobs' ``commit`` indexes name (it may be set later, before the first ``extend``)."""
 
-    def __init__(self, detector: Detector, repo: str, jobs_list: Sequence[Job],
+    def __init__(self, detector: Detector, repo: str, jobs_list: Sequence[BlobJob],
                  on_findings: Callable[[int, list[Finding]], None], *, jobs: int, progress: bool,
                  cache: ScanCache | None = None, policy: Callable[[], DeltaPolicy] | None = None,
                  clean_outside: Collection[str] = (), commits: CommitLog | None = None) -> None:
@@ -426,7 +400,10 @@ class BlobScan:
         # per job index, as arrays (a few bytes a blob; dicts and sets of ints cost ~70-100)
         self.to_read = bytearray()  # 1: the blob is to be read (not answered by the cache)
         self.reading = 0  # how many are
-        self.position: dict[str, int] = {}  # blob id -> index (a predecessor's)
+        # blob id -> index (a predecessor's): a history walk's BlobTable has its own index; for a plain
+        # list the scan builds one
+        self.find: Callable[[str], int] = getattr(jobs_list, "find", None) or self._position_of
+        self.position: dict[str, int] = {}
         self.predecessor = array("i")  # see NO_PREDECESSOR
         self.lineage = array("i")  # see _in_lineage_order
         self.focused = False
@@ -438,11 +415,17 @@ class BlobScan:
     def __enter__(self) -> BlobScan:
         return self
 
+    def use_jobs(self, jobs_list: Sequence[BlobJob], commits: CommitLog | None) -> None:
+        """Go on with another list whose first ``seen`` jobs are the same (a history walk started again)."""
+        self.jobs_list, self.commits = jobs_list, commits
+        self.find = getattr(jobs_list, "find", None) or self._position_of
+
     def extend(self, known: int) -> None:
         """``jobs_list[:known]`` is known: sort out what to read, hand out whole stretches if started."""
         jobs_list, first = self.jobs_list, self.seen
-        for index in range(first, known):
-            self.position.setdefault(jobs_list[index].oid, index)
+        if self.find == self._position_of:
+            for index in range(first, known):
+                self.position.setdefault(jobs_list[index].oid, index)
         self.to_read.extend(bytes(known - first))
         self.predecessor.extend(repeat(NO_PREDECESSOR, known - first))
         self.lineage.extend(range(first, known))
@@ -538,8 +521,8 @@ class BlobScan:
             base = jobs_list[index].base
             if not base:
                 continue
-            before = self.position.get(base)
-            if before is None:
+            before = self.find(base)
+            if before < 0:
                 if base in self.clean_outside:
                     predecessor[index] = -1
             elif to_read[before] and before < index:
@@ -547,13 +530,16 @@ class BlobScan:
             elif not to_read[before]:  # the cache knows it as clean
                 predecessor[index] = -1
 
+    def _position_of(self, oid: str) -> int:
+        return self.position.get(oid, -1)
+
     def _absorb(self, part: _BatchOutcome) -> None:
         self.summary.merge(part.summary)
         self.lfs += part.lfs
         verdicts, jobs_list, commits = self.verdicts, self.jobs_list, self.commits
         for index, focused, findings, flags in part.blobs:
-            commit = jobs_list[index].commit
-            if findings and commit >= 0 and commits is not None:  # the worker had only the commit id
+            commit = jobs_list[index].commit if findings else -1
+            if commit >= 0 and commits is not None:  # the worker had only the commit id
                 provenance = commits.provenance(commit)
                 findings = [finding.replace(commit=provenance.commit, author=provenance.author,
                                             email=provenance.email, date=provenance.date,
@@ -567,7 +553,7 @@ class BlobScan:
         self.bar.set_postfix_str(f"{self.scanned_bytes / 1e6:.1f} MB", refresh=False)
 
 
-def _submit(workers: _Workers, jobs_list: Sequence[Job], commits: CommitLog | None, indexes: list[int],
+def _submit(workers: _Workers, jobs_list: Sequence[BlobJob], commits: CommitLog | None, indexes: list[int],
             predecessor: array[int], *, first: bool, last: bool = False) -> None:
     """Hand ``indexes`` out in batches of ``BATCH_BLOBS``; the ``last`` ones of a scan's first reading end
     in batches of ``TAIL_BATCH``, so no worker is left with a long batch while the others idle."""

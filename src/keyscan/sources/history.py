@@ -2,7 +2,8 @@
 
 One ``git log --raw`` walk, oldest first, tells for every blob the commit and
 path that introduced it and where else it appeared; only these ids and
-metadata are held (compactly: a few hundred bytes a blob), never contents.
+metadata are held (packed: ~70 bytes a blob in a ``BlobTable``, ~130 a
+commit in a ``CommitLog``), never contents.
 Contents stream through ``git cat-file --batch`` in bounded batches for the
 worker pool, so they never pile up however long the history.  Findings are then merged per secret: the
 earliest sighting is the finding, the others become its ``occurrences``.
@@ -20,10 +21,8 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from sys import intern
 from typing import IO, TYPE_CHECKING, Any
 
 from keyscan.engine.detector import Detector
@@ -31,15 +30,16 @@ from keyscan.errors import GitError
 from keyscan.gitcmd import popen_git, run_git, subcommand
 from keyscan.model import Finding, ScanSummary
 from keyscan.scanner import BatchResult
-from keyscan.sources.blobscan import BlobJob, BlobScan, Job, scan_blobs
+from keyscan.sources.blobscan import BlobScan, scan_blobs
+from keyscan.sources.blobtable import MAX_LOCATIONS, BlobTable
 from keyscan.sources.catfile import StderrTail
 from keyscan.sources.commitlog import CommitLog
 from keyscan.sources.delta import DeltaPolicy
+from keyscan.sources.jobs import BlobJob
 
 if TYPE_CHECKING:
     from keyscan.cache import ScanCache
 
-MAX_LOCATIONS = 100  # occurrences listed per finding (and sightings kept per blob); the count stays exact
 _GITLINK = "160000"
 _SYMLINK = "120000"
 _HEADER = b"\x01"
@@ -160,61 +160,24 @@ def tree_at(repo: str, rev: str) -> TreeListing | None:
 # -- the commit walk -----------------------------------------------------------------------
 
 
-class Sighting:
-    """Where one blob was seen: the introducing commit (index into ``Walk.commits``) and path, a
-    bounded list of later (commit, path) places, and the exact count of places.  It is also the
-    blob's job for the scan (``blobscan.Job``)."""
-
-    __slots__ = ("base", "commit", "more", "oid", "path", "total")
-
-    def __init__(self, oid: str, commit: int, path: str, base: str = "") -> None:
-        self.oid = oid
-        self.commit = commit
-        self.path = path
-        self.base = base  # the blob this one replaced at that path in that commit ("" for a new file)
-        self.more: list[tuple[int, str]] | None = None
-        self.total = 1
-
-    def add(self, commit: int, path: str) -> None:
-        if path == self.path or (self.more is not None and any(p == path for _, p in self.more)):
-            return  # the same content at the same path again (a revert, a merge) is not a new place
-        self.total += 1
-        if self.more is None:
-            self.more = []
-        if len(self.more) < MAX_LOCATIONS:
-            self.more.append((commit, path))
-
-    def places(self) -> list[tuple[int, str]]:
-        return [(self.commit, self.path), *(self.more or [])]
-
-
 @dataclass
 class Walk:
     commits: CommitLog = field(default_factory=CommitLog)  # walk order: parents before children
-    blobs: dict[str, Sighting] = field(default_factory=dict)  # in order of first appearance
+    blobs: BlobTable = field(default_factory=BlobTable)  # in order of first appearance
     touched: set[str] | None = None  # every path a commit changed, deletions included (ranges only)
     # called with the walk before each commit is read (the ones before it are complete): a scan that
-    # starts while the walk goes on takes the blobs first seen since its last call from ``fresh``
+    # starts while the walk goes on takes the blobs added to ``blobs`` since its last call
     on_commit: Callable[[Walk], None] | None = None
-    fresh: list[str] | None = None
 
-    def sight(self, commit: int, path: bytes, oid: str, base: str) -> None:
+    def sight(self, commit: int, path: bytes, oid: bytes, base: bytes) -> None:
         """One raw diff line of ``commit`` (an index into ``commits``): ``path`` was touched and, unless
-        ``oid`` is "", blob ``oid`` seen there, replacing ``base``.  Strings are interned: one string
-        per path for all its versions, and a blob's id and its successor's ``base`` are one string."""
-        name = intern(path.decode(_FS_ENCODING, _FS_ERRORS))  # os.fsdecode, without its Python wrapper
+        ``oid`` is b"", blob ``oid`` (hex) seen there, replacing ``base`` (hex, b"" for none)."""
+        blobs = self.blobs
+        number = blobs.path_number(path)
         if self.touched is not None:
-            self.touched.add(name)
-        if not oid:
-            return
-        sighting = self.blobs.get(oid)
-        if sighting is None:
-            oid = intern(oid)
-            self.blobs[oid] = Sighting(oid, commit, name, intern(base))
-            if self.fresh is not None:
-                self.fresh.append(oid)
-        else:
-            sighting.add(commit, name)
+            self.touched.add(blobs.path_names[number])
+        if oid:
+            blobs.sight(commit, number, oid, base)
 
 
 def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = False,
@@ -222,8 +185,7 @@ def walk_history(repo: str, revisions: Sequence[str], *, track_paths: bool = Fal
                  record: Callable[[str, bytes], None] | None = None) -> Walk:
     """One streamed ``git log --raw`` over ``revisions``: commit metadata and blob sightings
     (``on_commit``: see ``Walk``; ``record``: see ``_parse_log``)."""
-    walk = Walk(touched=set() if track_paths else None, on_commit=on_commit,
-                fresh=[] if on_commit is not None else None)
+    walk = Walk(touched=set() if track_paths else None, on_commit=on_commit)
     with git_stream(repo, walk_args(revisions), early=early) as stream:
         _parse_log(_tokens(stream), walk, record)
     return walk
@@ -327,10 +289,13 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk, record: Callable[[str, bytes
         first = stripped[0]
         if first == _COLON:
             path = next(tokens, b"")
-            found = _result_blob(stripped) or ("", "")
-            sight(current, path, found[0] if current >= 0 else "", found[1])
+            oid, base = _result_blob(stripped) or _NO_BLOB
+            try:
+                sight(current, path, oid if current >= 0 else b"", base)
+            except ValueError:  # (binascii.Error is one)
+                raise GitError(f"git log printed a blob id keyscan cannot read: {oid[:80]!r}") from None
             if record is not None and sha:
-                entries.append(commit_entry(found[0], found[1], path))
+                entries.append(commit_entry(oid, base, path))
         elif first == _HEADER_BYTE:
             if on_commit is not None:
                 on_commit(walk)
@@ -349,19 +314,20 @@ def _parse_log(tokens: Iterator[bytes], walk: Walk, record: Callable[[str, bytes
         record(sha.decode("ascii"), b"".join(entries))
 
 
-def commit_entry(oid: str, base: str, path: bytes) -> bytes:
-    """One raw diff line as the walk cache stores it: ``oid NUL base NUL path NUL`` (oid "" where the
-    line leaves no blob to scan: a deletion, a submodule, a symlink; ranges still need its path)."""
-    return f"{oid}\0{base}\0".encode("ascii") + path + b"\0"
+def commit_entry(oid: bytes, base: bytes, path: bytes) -> bytes:
+    """One raw diff line as the walk cache stores it: ``oid NUL base NUL path NUL`` (ids in hex; oid
+    empty where the line leaves no blob to scan: a deletion, a submodule, a symlink; ranges still need
+    its path)."""
+    return b"%s\0%s\0%s\0" % (oid, base, path)
 
 
-def _result_blob(raw: bytes) -> tuple[str, str] | None:
-    """The id of the blob a raw diff line leaves in the commit, and of the regular file it replaced
-    in the (first) parent ("" if none); None when the line leaves no blob (deletion, submodule, symlink).
+def _result_blob(raw: bytes) -> tuple[bytes, bytes] | None:
+    """The id (hex) of the blob a raw diff line leaves in the commit, and of the regular file it replaced
+    in the (first) parent (b"" if none); None when the line leaves no blob (deletion, submodule, symlink).
 
     Plain lines read ``:old new oldid newid S``; combined (merge) lines have one more
     mode and id per extra parent, and the result always comes last among each.  (Hot: one call per
-    file a commit touches; fields stay bytes and only the two ids are decoded.)
+    file a commit touches; fields stay bytes.)
     """
     colons = len(raw) - len(raw.lstrip(b":"))
     fields = raw[colons:].split(b" ")
@@ -373,13 +339,13 @@ def _result_blob(raw: bytes) -> tuple[str, str] | None:
         return None
     base = fields[parents + 1]
     if not fields[0].startswith(b"10") or not base.strip(b"0"):
-        return oid.decode("ascii", "replace"), ""
-    return oid.decode("ascii", "replace"), base.decode("ascii", "replace")
+        return oid, b""
+    return oid, base
 
 
 _NO_BLOB_MODES = (_GITLINK.encode(), _SYMLINK.encode())
+_NO_BLOB = (b"", b"")
 _COLON, _HEADER_BYTE = ord(":"), _HEADER[0]
-_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 # -- merging findings per secret ------------------------------------------------------------
@@ -415,7 +381,7 @@ class _Secret:
 class Aggregator:
     """Fold per-blob findings into one finding per (rule, secret) with provenance and status."""
 
-    def __init__(self, jobs_list: Sequence[Job], prefix: str = "") -> None:
+    def __init__(self, jobs_list: Sequence[BlobJob], prefix: str = "") -> None:
         self.jobs_list = jobs_list
         self.prefix = prefix
         self.found: list[tuple[int, list[Finding]]] = []
@@ -427,18 +393,20 @@ class Aggregator:
 
     def _fold(self, walk: Walk, head_blobs: set[str], index: int, findings: list[Finding]) -> None:
         oid = self.jobs_list[index].oid
-        sighting = walk.blobs[oid]
+        blobs = walk.blobs
+        at = blobs.find(oid)
         present = oid in head_blobs
+        commit, path, later, total = blobs.commit(at), blobs.path(at), blobs.later_places(at), blobs.total(at)
         for finding in findings:
-            first = (sighting.commit, sighting.path, finding.line, finding.column)
+            first = (commit, path, finding.line, finding.column)
             entry = self.secrets.get((finding.rule_id, finding.fingerprint))
             if entry is None:
                 entry = self.secrets[(finding.rule_id, finding.fingerprint)] = _Secret(finding, first)
             else:
                 entry.offer(finding, first)
-            for commit, path in sighting.more or ():
-                entry.other((commit, path, finding.line, finding.column))
-            entry.total += sighting.total
+            for other_commit, other_path in later:
+                entry.other((other_commit, other_path, finding.line, finding.column))
+            entry.total += total
             entry.present = entry.present or present
             entry.inline_only = entry.inline_only and finding.suppressed_by == "inline"
 
@@ -488,11 +456,10 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     if request.is_range:  # what a range introduced is known only once it is walked: scanned after
         walk = _walk(request, cache, info, early=early)
     else:  # the whole history: the workers start on the first blobs while the walk goes on
-        jobs_list: list[Job] = []
-        aggregator = Aggregator(jobs_list, request.prefix)
-        with BlobScan(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress, cache=cache,
+        aggregator = Aggregator([], request.prefix)
+        with BlobScan(detector, repo, [], aggregator.add, jobs=jobs, progress=progress, cache=cache,
                       policy=policy) as scan:
-            feed = _Feeder(scan, jobs_list)
+            feed = _Feeder(scan, aggregator)
             walk = _walk(request, cache, info, on_commit=feed, early=early)
             feed(walk, final=True)
             scanned = scan.finish()
@@ -511,7 +478,7 @@ def scan_history(detector: Detector, request: HistoryRequest, *, jobs: int, prog
     base = RangeBase()
     if request.is_range:
         base = range_base(repo, request.revisions, walk, summary)
-        jobs_list = [s for oid, s in walk.blobs.items() if oid not in base.blobs]
+        jobs_list = [job for job in walk.blobs if job.oid not in base.blobs]
         aggregator = Aggregator(jobs_list, request.prefix)
         scanned = scan_blobs(detector, repo, jobs_list, aggregator.add, jobs=jobs, progress=progress,
                              cache=cache, policy=policy, clean_outside=base.blobs, commits=walk.commits)
@@ -553,29 +520,23 @@ FEED_EVERY = 256  # new blobs gathered before the scan hears of them
 
 
 class _Feeder:
-    """Hands the blobs a walk finds to the scan as it goes (``Walk.on_commit``)."""
+    """Hands the blobs a walk finds to the scan as it goes (``Walk.on_commit``): the walk's ``BlobTable``
+    is the scan's job list, extended by every ``FEED_EVERY`` new blobs."""
 
-    def __init__(self, scan: BlobScan, jobs_list: list[Job]) -> None:
+    def __init__(self, scan: BlobScan, aggregator: Aggregator) -> None:
         self.scan = scan
-        self.jobs_list = jobs_list
-        self.walk: Walk | None = None
-        self.repeated = 0
+        self.aggregator = aggregator
+        self.blobs: BlobTable | None = None
 
     def __call__(self, walk: Walk, final: bool = False) -> None:
-        fresh = walk.fresh
-        if fresh is None or (len(fresh) < FEED_EVERY and not final):
+        blobs, scan = walk.blobs, self.scan
+        if len(blobs) - scan.seen < FEED_EVERY and not final:
             return
-        if walk is not self.walk:  # a walk started again (a failing cache) lists the same blobs first
-            self.walk, self.repeated = walk, len(self.jobs_list)
-            self.scan.commits = walk.commits  # the same commits in the same order, so the same indexes
-        jobs_list = self.jobs_list
-        for oid in fresh:
-            if self.repeated:
-                self.repeated -= 1
-                continue
-            jobs_list.append(walk.blobs[oid])
-        fresh.clear()
-        self.scan.extend(len(jobs_list))
+        if blobs is not self.blobs:  # a walk started again (a failing cache) lists the same blobs first, in
+            # the same order; it is taken once it has caught up (the test above waits for that)
+            self.blobs = self.aggregator.jobs_list = blobs
+            scan.use_jobs(blobs, walk.commits)  # the same commits in the same order, so the same indexes
+        scan.extend(len(blobs))
 
 
 # -- what a range starts from ----------------------------------------------------------------
@@ -618,7 +579,7 @@ def range_base(repo: str, revisions: Sequence[str], walk: Walk, summary: ScanSum
             path = os.fsdecode(name)
             if path in touched:
                 base.versions.setdefault(oid, path)
-    skipped = sum(1 for oid in walk.blobs if oid in base.blobs)
+    skipped = sum(1 for oid in walk.blobs.oids() if oid in base.blobs)
     if skipped:
         summary.notes.append(f"{skipped} blob(s) the range only moved, copied or restored from its base "
                              "were not reported again")

@@ -16,7 +16,8 @@ from keyscan.errors import GitError
 from keyscan.gitcmd import run_git
 from keyscan.model import Finding
 from keyscan.scanner import BatchResult, default_jobs
-from keyscan.sources.blobscan import BlobJob, scan_blobs
+from keyscan.sources.blobscan import scan_blobs
+from keyscan.sources.jobs import BlobJob
 
 _SKIPPED_MODES = ("160000", "120000")  # submodule commits and symlinks carry no file content
 

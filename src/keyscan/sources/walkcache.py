@@ -47,7 +47,7 @@ def cached_walk(cache: ScanCache, repo: str, revisions: Sequence[str], *, track_
         return _walk_and_store(cache, repo, revisions, track_paths=track_paths, on_commit=on_commit, early=early)
     walk = Walk(touched=set() if track_paths else None)
     _read_commits(repo, revisions, walk, early)
-    walk.on_commit, walk.fresh = on_commit, [] if on_commit is not None else None
+    walk.on_commit = on_commit
     ids = walk.commits.ids()
     known = cache.known_commits(ids)
     missing = [i for i in ids if i not in known]
@@ -167,7 +167,7 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
                 sha, parts = stripped[1:].decode("ascii", "replace"), []
             elif stripped.startswith(b":") and sha:
                 path = next(tokens, b"")
-                oid, base = _result_blob(stripped) or ("", "")
+                oid, base = _result_blob(stripped) or (b"", b"")
                 parts.append(commit_entry(oid, base, path))
             else:
                 raise GitError("git log printed output keyscan cannot read; is this a supported git version?")
@@ -181,7 +181,10 @@ def _fold(walk: Walk, ids: list[str], diffs: Iterator[bytes]) -> None:
         if walk.on_commit is not None:
             walk.on_commit(walk)
         fields = entries.split(b"\0")
-        for at in range(0, len(fields) - 2, 3):
-            walk.sight(current, fields[at + 2], fields[at].decode("ascii"), fields[at + 1].decode("ascii"))
+        try:
+            for at in range(0, len(fields) - 2, 3):
+                walk.sight(current, fields[at + 2], fields[at], fields[at + 1])
+        except ValueError:  # an entry that is not a blob id: the cache is damaged
+            raise _Stale from None
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from keyscan.sources.blobtable import MAX_LOCATIONS, BlobTable
+from keyscan.sources.blobtable import MAX_LOCATIONS, NEW_FILE, NOT_HERE, BlobTable
 from keyscan.sources.jobs import BlobJob
 
 
@@ -52,6 +52,10 @@ def test_the_table_answers_as_the_dict_model_does(width: int) -> None:
         assert table.find(oid) == index and oid in table
         assert table.total(index) == entry["total"]
         assert table.places(index) == [(entry["commit"], entry["path"]), *entry["more"]]
+    every = range(len(table))
+    assert table.predecessors(every) == [
+        NEW_FILE if not job.base else table.find(job.base) if job.base in model.blobs else NOT_HERE
+        for job in table]
     unseen = [oid for oid in ids if oid not in model.blobs]
     assert unseen and all(table.find(oid) == -1 and oid not in table for oid in unseen)
     assert table[-1] == table[len(table) - 1] and table[3:6] == [table[3], table[4], table[5]]

@@ -32,6 +32,7 @@ from keyscan.engine.detector import Detector
 from keyscan.model import Chunk, Finding, ScanSummary
 from keyscan.output import progress_bar
 from keyscan.scanner import BatchResult, scan_bytes
+from keyscan.sources.blobtable import NEW_FILE, NOT_HERE, BlobTable
 from keyscan.sources.catfile import CatFile, GitObject
 from keyscan.sources.commitlog import CommitLog
 from keyscan.sources.content import is_plain_text
@@ -400,10 +401,7 @@ class BlobScan:
         # per job index, as arrays (a few bytes a blob; dicts and sets of ints cost ~70-100)
         self.to_read = bytearray()  # 1: the blob is to be read (not answered by the cache)
         self.reading = 0  # how many are
-        # blob id -> index (a predecessor's): a history walk's BlobTable has its own index; for a plain
-        # list the scan builds one
-        self.find: Callable[[str], int] = getattr(jobs_list, "find", None) or self._position_of
-        self.position: dict[str, int] = {}
+        self.position: dict[str, int] = {}  # blob id -> index, for a plain list (a BlobTable has its own)
         self.predecessor = array("i")  # see NO_PREDECESSOR
         self.lineage = array("i")  # see _in_lineage_order
         self.focused = False
@@ -418,12 +416,11 @@ class BlobScan:
     def use_jobs(self, jobs_list: Sequence[BlobJob], commits: CommitLog | None) -> None:
         """Go on with another list whose first ``seen`` jobs are the same (a history walk started again)."""
         self.jobs_list, self.commits = jobs_list, commits
-        self.find = getattr(jobs_list, "find", None) or self._position_of
 
     def extend(self, known: int) -> None:
         """``jobs_list[:known]`` is known: sort out what to read, hand out whole stretches if started."""
         jobs_list, first = self.jobs_list, self.seen
-        if self.find == self._position_of:
+        if not isinstance(jobs_list, BlobTable):
             for index in range(first, known):
                 self.position.setdefault(jobs_list[index].oid, index)
         self.to_read.extend(bytes(known - first))
@@ -517,21 +514,19 @@ class BlobScan:
         earlier in this run, or -1 when it is known clean (cached, or outside the scan and declared so).
         (A predecessor too large to read turns out unknown, so the blob after it is read again whole.)"""
         jobs_list, to_read, predecessor = self.jobs_list, self.to_read, self.predecessor
-        for index in stretch:
-            base = jobs_list[index].base
-            if not base:
+        found = (jobs_list.predecessors(stretch) if isinstance(jobs_list, BlobTable)
+                 else [self.position.get(base, NOT_HERE) if base else NEW_FILE
+                       for base in (jobs_list[i].base for i in stretch)])
+        for index, before in zip(stretch, found, strict=True):
+            if before == NEW_FILE:
                 continue
-            before = self.find(base)
             if before < 0:
-                if base in self.clean_outside:
+                if self.clean_outside and jobs_list[index].base in self.clean_outside:
                     predecessor[index] = -1
             elif to_read[before] and before < index:
                 predecessor[index] = before
             elif not to_read[before]:  # the cache knows it as clean
                 predecessor[index] = -1
-
-    def _position_of(self, oid: str) -> int:
-        return self.position.get(oid, -1)
 
     def _absorb(self, part: _BatchOutcome) -> None:
         self.summary.merge(part.summary)

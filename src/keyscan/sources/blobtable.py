@@ -14,13 +14,15 @@ from __future__ import annotations
 import sys
 from array import array
 from binascii import unhexlify
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
 from keyscan.sources.jobs import BlobJob
 
 MAX_LOCATIONS = 100  # later places kept per blob (the count stays exact)
 _EMPTY = -1
+NOT_HERE, NEW_FILE = -1, -3  # answers of ``predecessors`` besides an index
+_new_tuple = tuple.__new__  # a NamedTuple made without its Python-level __new__ (hot: one a blob handed out)
 _FIRST_SLOTS = 1 << 16  # 256 KiB: no re-hashing below 32,768 blobs
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
@@ -139,15 +141,27 @@ class BlobTable(Sequence[BlobJob]):
 
     def __getitem__(self, index: int | slice) -> BlobJob | list[BlobJob]:
         """The blob at ``index`` as a scan job (made now: the table keeps no per-blob objects)."""
-        if isinstance(index, slice):
+        if type(index) is not int:
+            assert isinstance(index, slice)
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self)
+        commit = self._commits[index]  # (first: raises IndexError past the end)
         width = self._width
         start = index * width
         base = self._bases[start:start + width]
-        return BlobJob(self._ids[start:start + width].hex(), self.path_names[self._paths[index]],
-                       self._commits[index], base.hex() if base != self._none else "")
+        return _new_tuple(BlobJob, (self._ids[start:start + width].hex(), self.path_names[self._paths[index]],
+                                    commit, base.hex() if base != self._none else ""))
+
+    def predecessors(self, indexes: Iterable[int]) -> list[int]:
+        """For each of ``indexes``: the index of the blob it replaced, ``NOT_HERE`` when that blob is not
+        in the table, ``NEW_FILE`` when it replaced none (``self[i].base``, without making the rows)."""
+        bases, width, none, probe = self._bases, self._width, self._none, self._probe
+        out = []
+        for index in indexes:
+            base = bytes(bases[index * width:(index + 1) * width])
+            out.append(NEW_FILE if base == none else probe(base))
+        return out
 
     def find(self, oid: str) -> int:
         """The index of blob ``oid`` (hex), or -1."""

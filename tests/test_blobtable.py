@@ -80,3 +80,38 @@ def test_ids_of_another_kind_or_no_id_are_refused() -> None:
     with pytest.raises(ValueError):
         BlobTable().sight(0, 0, b"33" * 7, b"")
     assert table.find("not hex") == -1 and table.find("44" * 32) == -1 and 5 not in table
+
+
+def test_a_secret_in_many_blobs_is_one_finding_with_its_earliest_places_and_exact_count() -> None:
+    """The history aggregator keeps one Finding per secret and each holding blob as numbers; whatever
+    order the blobs' verdicts arrive in, the finding is the earliest place and the occurrences the
+    next ``MAX_LOCATIONS`` distinct ones."""
+    from keyscan.model import Confidence, Finding, ScanSummary, Severity
+    from keyscan.sources.history import Aggregator, Walk
+
+    walk = Walk()
+    for commit in range(400):
+        walk.commits.append(f"{commit:040x}".encode(), b"A", b"a@example.com", b"2024-01-01T00:00:00+00:00", b"s")
+    rng = random.Random(7)
+    holders = []
+    for number in range(300):  # one version a commit, at one of 3 paths; some also copied elsewhere later
+        oid = rng.randbytes(20).hex().encode()
+        walk.blobs.sight(number, walk.blobs.path_number(f"f{number % 3}.env".encode()), oid, b"")
+        if number % 50 == 0:
+            walk.blobs.sight(number + 100, walk.blobs.path_number(f"copy{number}.env".encode()), oid, b"")
+        holders.append(number)
+    finding = Finding(rule_id="r", rule_name="R", provider="p", path="", line=2, column=5, end_line=2,
+                      end_column=9, secret="s", fingerprint="ks1:x", entropy=4.0, severity=Severity.HIGH,
+                      confidence=Confidence.HIGH)
+    aggregator = Aggregator(walk.blobs)
+    rng.shuffle(holders)
+    for index in holders:
+        aggregator.add(index, [finding.replace(path=walk.blobs.path(index))])
+    summary = ScanSummary()
+    [merged] = aggregator.findings(walk, {walk.blobs.oid(299)}, summary)
+    places = sorted({(c, p) for index in range(300) for c, p in walk.blobs.places(index)})
+    assert (0, merged.path) == places[0]  # the earliest place is the finding
+    assert [(o["commit"], o["path"]) for o in merged.occurrences] == [
+        (walk.commits.id(c), p) for c, p in places[1:MAX_LOCATIONS + 1]]
+    assert merged.status == "present"
+    assert any(f"appears in {len(places) - 1} other place(s)" in note for note in summary.notes)

@@ -21,6 +21,7 @@ import functools
 import os
 import shutil
 import subprocess
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -352,14 +353,19 @@ _COLON, _HEADER_BYTE = ord(":"), _HEADER[0]
 
 
 class _Secret:
-    """One secret across history: the earliest sighting, later places, and the exact count."""
+    """One secret across history: the earliest sighting, later places, and the exact count.
 
-    __slots__ = ("finding", "inline_only", "key", "others", "present", "total")
+    A blob's later places may still come while the walk goes on, so each blob that holds the secret is
+    kept as three numbers (its job index, and the line and column there) and its places are added at the
+    end: the scan keeps one ``Finding`` per secret, not one per version of every file that carries it."""
+
+    __slots__ = ("blobs", "finding", "inline_only", "key", "others", "present", "total")
 
     def __init__(self, finding: Finding, key: tuple[int, str, int, int]) -> None:
         self.finding = finding
         self.key = key
         self.others: list[tuple[int, str, int, int]] = []
+        self.blobs = array("i")  # job index, line, column: for each blob holding the secret
         self.total = 0
         self.present = False
         self.inline_only = True
@@ -373,9 +379,8 @@ class _Secret:
 
     def other(self, key: tuple[int, str, int, int]) -> None:
         self.others.append(key)
-        if len(self.others) > 2 * MAX_LOCATIONS:  # keep the earliest places, deterministically
-            self.others.sort()
-            del self.others[MAX_LOCATIONS:]
+        if len(self.others) > 2 * MAX_LOCATIONS:  # keep the earliest distinct places: the same as at the end
+            self.others = sorted(set(self.others))[:MAX_LOCATIONS]
 
 
 class Aggregator:
@@ -384,37 +389,36 @@ class Aggregator:
     def __init__(self, jobs_list: Sequence[BlobJob], prefix: str = "") -> None:
         self.jobs_list = jobs_list
         self.prefix = prefix
-        self.found: list[tuple[int, list[Finding]]] = []
         self.secrets: dict[tuple[str, str], _Secret] = {}
 
     def add(self, index: int, findings: list[Finding]) -> None:
-        """A blob's findings, kept until the walk is complete (a blob's later places may still come)."""
-        self.found.append((index, findings))
-
-    def _fold(self, walk: Walk, head_blobs: set[str], index: int, findings: list[Finding]) -> None:
-        oid = self.jobs_list[index].oid
-        blobs = walk.blobs
-        at = blobs.find(oid)
-        present = oid in head_blobs
-        commit, path, later, total = blobs.commit(at), blobs.path(at), blobs.later_places(at), blobs.total(at)
+        """A blob's findings (its first commit and path are known: they were its first sighting)."""
+        job = self.jobs_list[index]
         for finding in findings:
-            first = (commit, path, finding.line, finding.column)
+            first = (job.commit, job.path, finding.line, finding.column)
             entry = self.secrets.get((finding.rule_id, finding.fingerprint))
             if entry is None:
                 entry = self.secrets[(finding.rule_id, finding.fingerprint)] = _Secret(finding, first)
             else:
                 entry.offer(finding, first)
-            for other_commit, other_path in later:
-                entry.other((other_commit, other_path, finding.line, finding.column))
-            entry.total += total
-            entry.present = entry.present or present
+            entry.blobs.extend((index, finding.line, finding.column))
             entry.inline_only = entry.inline_only and finding.suppressed_by == "inline"
 
+    def _places(self, entry: _Secret, walk: Walk, head_blobs: set[str]) -> None:
+        """The walk is complete: each blob's later places, its count of places, whether HEAD has it."""
+        blobs, holders = walk.blobs, entry.blobs
+        for at in range(0, len(holders), 3):
+            oid = self.jobs_list[holders[at]].oid
+            found, line, column = blobs.find(oid), holders[at + 1], holders[at + 2]
+            for other_commit, other_path in blobs.later_places(found):
+                entry.other((other_commit, other_path, line, column))
+            entry.total += blobs.total(found)
+            entry.present = entry.present or oid in head_blobs
+
     def findings(self, walk: Walk, head_blobs: set[str], summary: ScanSummary) -> list[Finding]:
-        for index, found in self.found:
-            self._fold(walk, head_blobs, index, found)
         out = []
         for entry in self.secrets.values():
+            self._places(entry, walk, head_blobs)
             keys = sorted(set(entry.others))[:MAX_LOCATIONS]
             occurrences: list[dict[str, Any]] = [
                 {"commit": walk.commits.id(c), "path": self.prefix + p, "line": line, "column": column}

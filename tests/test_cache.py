@@ -323,6 +323,32 @@ def test_cached_walk_is_the_plain_walk(tmp_path: Path, revisions: tuple[str, ...
             repo.git("checkout", "-q", "main")
 
 
+@pytest.mark.parametrize("revisions", [("--all",), ("HEAD", "^HEAD~2")])
+def test_a_walk_in_many_git_processes_is_the_walk_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         revisions: tuple[str, ...]) -> None:
+    """In a large repository the walk's diffs come from one ``git log --no-walk`` per ``WALK_CHUNK``
+    commits (git keeps what it parsed until it exits): cut into chunks of two, the walk is the same as
+    the one ``git log`` walk, commit for commit."""
+    repo = _branchy_repo(tmp_path)
+    path, ranged = str(repo.path), len(revisions) > 1
+    assert not history.walks_in_chunks(path)  # a small repository: one git log
+    whole = walk_history(path, revisions, track_paths=ranged)
+    logs: list[list[str]] = []
+    real = history.popen_git
+
+    def popen(repo_path: str, args: list[str]):  # type: ignore[no-untyped-def]
+        if "log" in args:
+            logs.append(args)
+        return real(repo_path, args)
+
+    monkeypatch.setattr(history, "popen_git", popen)
+    monkeypatch.setattr(history, "WALK_CHUNK", 2)
+    monkeypatch.setattr(history, "CHUNKS_FROM_OBJECTS", 0)
+    chunked = walk_history(path, revisions, track_paths=ranged)
+    assert _walk_signature(chunked) == _walk_signature(whole)
+    assert len(whole.commits) > 2 and len(logs) == (len(whole.commits) + 1) // 2
+
+
 def test_a_first_cached_walk_is_one_walk_that_stores_what_a_diff_walk_would(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A history the cache has never seen is walked once (no separate walk over every commit's diff),

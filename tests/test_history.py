@@ -455,11 +455,14 @@ def test_changed_lines_on_awkward_files_match_whole_scans(tmp_path: Path) -> Non
     assert set(tokens[:3]) <= found  # the fourth is in a file git would call binary: not scanned as text
 
 
-def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, monkeypatch: pytest.MonkeyPatch,
-                                                               tmp_path: Path) -> None:
-    """``keyscan history`` starts its walk's ``git log`` before loading the rules (git sorts the history
-    meanwhile); the walk takes that process instead of starting another, with or without the cache: a
-    history new to the cache is walked once (and stored), a known one starts with the commit list."""
+@pytest.mark.parametrize("chunked", [False, True])
+def test_the_walk_first_git_command_is_started_once_before_the_rules_load(story: Story,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path, chunked: bool) -> None:
+    """``keyscan history`` starts its walk's first git command (``git log``, or in a large repository
+    ``rev-list``, the walk's order) before loading the rules (git sorts the history meanwhile); the walk
+    takes that process instead of starting another, with or without the cache: a history new to the
+    cache is walked once (and stored), a known one starts with the commit list."""
     from keyscan import pipeline
 
     events: list[str] = []
@@ -476,11 +479,14 @@ def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, mo
     monkeypatch.setattr(history, "popen_git", popen)
     monkeypatch.setattr("keyscan.commands.history.prepare", prepare)
     monkeypatch.setenv("KEYSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    if chunked:
+        monkeypatch.setattr(history, "CHUNKS_FROM_OBJECTS", 0)
+    walk = ["rev-list", "rules", "log --raw"] if chunked else ["log --raw", "rules"]
     code, report = history_json(str(story.repo.path), "--no-cache")
-    assert code == 1 and events == ["log --raw", "rules"]
+    assert code == 1 and events == walk
     events.clear()
     code, first = history_json(str(story.repo.path))  # new to the cache: one walk, stored as it goes
-    assert code == 1 and events == ["log --raw", "rules"]
+    assert code == 1 and events == walk
     events.clear()
     code, cached = history_json(str(story.repo.path))  # known: the cache's walk starts with the commit list
     assert code == 1 and events[:2] == ["log", "rules"] and events.count("log") == 1
@@ -489,7 +495,7 @@ def test_the_walk_git_log_is_started_once_before_the_rules_load(story: Story, mo
 
 
 def test_an_early_git_command_nobody_takes_is_ended(story: Story) -> None:
-    early = history.EarlyStart(str(story.repo.path), history.walk_args(["--all"]))
+    early = history.EarlyStart(str(story.repo.path), history.order_args(["--all"]))
     proc = early.proc
     assert early.take(str(story.repo.path), ["log", "--other"]) is None
     early.close()
@@ -545,3 +551,12 @@ def test_a_scan_ends_in_small_batches_so_the_workers_finish_together() -> None:
     assert max(sizes[True]) <= blobscan.BATCH_BLOBS
     tail = [size for size in sizes[True] if size <= blobscan.TAIL_BATCH]
     assert sizes[True][-len(tail):] == tail and sum(tail) >= blobscan.TAIL_BLOBS - blobscan.TAIL_BATCH
+
+
+@pytest.mark.parametrize(("loose", "packed", "chunked"), [(5, 199_995, True), (5, 199_994, False), (0, 0, False)])
+def test_a_repository_walks_in_chunks_from_its_object_count(monkeypatch: pytest.MonkeyPatch, loose: int,
+                                                            packed: int, chunked: bool) -> None:
+    out = (f"count: {loose}\nsize: 1\nin-pack: {packed}\npacks: 1\nsize-pack: 9\nprune-packable: 0\n"
+           "garbage: 0\nsize-garbage: 0\n").encode()
+    monkeypatch.setattr(history, "run_git", lambda repo, args, check=True: out if args[0] == "count-objects" else b"")
+    assert history.walks_in_chunks("/anywhere") is chunked

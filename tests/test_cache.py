@@ -323,14 +323,20 @@ def test_cached_walk_is_the_plain_walk(tmp_path: Path, revisions: tuple[str, ...
             repo.git("checkout", "-q", "main")
 
 
-@pytest.mark.parametrize("revisions", [("--all",), ("HEAD", "^HEAD~2")])
+@pytest.mark.parametrize(("revisions", "shallow"), [(("--all",), False), (("HEAD", "^HEAD~2"), False),
+                                                   (("--all",), True)])
 def test_a_walk_in_many_git_processes_is_the_walk_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         revisions: tuple[str, ...]) -> None:
+                                                         revisions: tuple[str, ...], shallow: bool) -> None:
     """In a large repository the walk's diffs come from one ``git log --no-walk`` per ``WALK_CHUNK``
     commits (git keeps what it parsed until it exits): cut into chunks of two, the walk is the same as
-    the one ``git log`` walk, commit for commit."""
+    the one ``git log`` walk, commit for commit (in a shallow clone too: its oldest commits show
+    everything, as roots do)."""
     repo = _branchy_repo(tmp_path)
     path, ranged = str(repo.path), len(revisions) > 1
+    if shallow:
+        path = str(tmp_path / "shallow")
+        subprocess.run(["git", "clone", "-q", "--no-local", "--depth", "3", "--no-single-branch",
+                        f"file://{repo.path}", path], check=True, capture_output=True)
     assert not history.walks_in_chunks(path)  # a small repository: one git log
     whole = walk_history(path, revisions, track_paths=ranged)
     logs: list[list[str]] = []

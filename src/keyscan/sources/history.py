@@ -228,10 +228,15 @@ def walks_in_chunks(repo: str) -> bool:
     return objects >= CHUNKS_FROM_OBJECTS
 
 
+# how every git log of the walk prints commits (plain, UTF-8), and their raw diffs (blob ids whole, merges
+# combined, root commits against the empty tree, NUL-separated)
+LOG_FLAGS = ("--no-color", "--no-show-signature", "--encoding=UTF-8")
+DIFF_FLAGS = ("--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z")
+
+
 def walk_args(revisions: Sequence[str]) -> list[str]:
     """The whole walk in one process (git sorts the history before its first line)."""
-    return [*WALK_CONFIG, "log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
-            "--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z", f"--format={_LOG_FORMAT}",
+    return [*WALK_CONFIG, "log", *LOG_FLAGS, "--reverse", "--topo-order", *DIFF_FLAGS, f"--format={_LOG_FORMAT}",
             *revisions, "--"]
 
 
@@ -240,11 +245,10 @@ def order_args(revisions: Sequence[str]) -> list[str]:
     return [*WALK_CONFIG, "rev-list", "--reverse", "--topo-order", *revisions, "--"]
 
 
-def chunk_args() -> list[str]:
-    """Commit metadata and raw diffs of the commits given on stdin, in the order given."""
-    return [*WALK_CONFIG, "log", "--no-walk=unsorted", "--stdin", "--no-color", "--no-show-signature",
-            "--encoding=UTF-8", "--raw", "-c", "--no-abbrev", "--no-renames", "--root", "-z",
-            f"--format={_LOG_FORMAT}"]
+def chunk_args(log_format: str = _LOG_FORMAT) -> list[str]:
+    """Raw diffs of the commits given on stdin, in the order given, each after a header in ``log_format``
+    (the walk's metadata by default)."""
+    return [*WALK_CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_FLAGS, *DIFF_FLAGS, f"--format={log_format}"]
 
 
 def _commit_chunks(repo: str, revisions: Sequence[str], early: EarlyStart | None = None) -> Iterator[bytes]:
@@ -591,7 +595,7 @@ class _Feeder:
         if len(blobs) - scan.seen < FEED_EVERY and not final:
             return
         if blobs is not self.blobs:  # a walk started again (a failing cache) lists the same blobs first, in
-            # the same order; it is taken once it has caught up (the test above waits for that)
+            # the same order; it is taken once it has caught up (the check above waits for that)
             self.blobs = self.aggregator.jobs_list = blobs
             scan.use_jobs(blobs, walk.commits)  # the same commits in the same order, so the same indexes
         scan.extend(len(blobs))

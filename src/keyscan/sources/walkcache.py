@@ -21,19 +21,19 @@ from keyscan.gitcmd import run_git
 from keyscan.sources.history import (
     _HEADER,
     _LOG_FORMAT,
-    WALK_CONFIG,
+    LOG_FLAGS,
     EarlyStart,
     Walk,
     _parse_log,
     _result_blob,
     _tokens,
+    chunk_args,
     commit_entry,
     git_stream,
     walk_history,
 )
 
-_DIFF_ARGS = ("--no-color", "--no-show-signature", "--encoding=UTF-8", "--raw", "-c", "--no-abbrev",
-              "--no-renames", "--root", "-z", "--format=%x01%H%x00")
+_ID_FORMAT = "%x01%H%x00"  # a fresh diff's header: the commit id only (the commit list has the rest)
 STORE_EVERY = 1000
 
 
@@ -99,8 +99,7 @@ def _has_grafts(repo: str) -> bool:
 
 def commit_list_args(revisions: Sequence[str]) -> list[str]:
     """``walk_history``'s command minus the diff."""
-    return ["log", "--no-color", "--no-show-signature", "--encoding=UTF-8", "--reverse", "--topo-order",
-            "-z", f"--format={_LOG_FORMAT}", *revisions, "--"]
+    return ["log", *LOG_FLAGS, "--reverse", "--topo-order", "-z", f"--format={_LOG_FORMAT}", *revisions, "--"]
 
 
 def _read_commits(repo: str, revisions: Sequence[str], walk: Walk, early: EarlyStart | None = None) -> None:
@@ -153,7 +152,7 @@ def _fresh_diffs(repo: str, commits: list[str]) -> Generator[tuple[str, bytes], 
     ``_result_blob``), oid empty where the line leaves no scannable blob (a deletion, a submodule, a
     symlink): ranges still need its path."""
     request = "".join(f"{c}\n" for c in commits).encode("ascii")
-    with git_stream(repo, [*WALK_CONFIG, "log", "--no-walk=unsorted", "--stdin", *_DIFF_ARGS], request) as stream:
+    with git_stream(repo, chunk_args(_ID_FORMAT), request) as stream:
         sha = ""
         parts: list[bytes] = []
         tokens = _tokens(stream)
